@@ -1,0 +1,62 @@
+"""Read stage: turn a folder source into raw documents.
+
+Nothing is interpreted here; bytes are kept as they are so the content hash
+identifies exactly what was read, and a file that cannot be read becomes a
+recorded failure instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from vnreport.records import Failure, RawDoc, content_hash
+
+KINDS_BY_SUFFIX = {".html": "html", ".htm": "html", ".txt": "text"}
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def kind_of(path: Path) -> str | None:
+    return KINDS_BY_SUFFIX.get(path.suffix.lower())
+
+
+def read_path(path: Path, source: str = "cli") -> RawDoc:
+    """One file as a raw document; `doc_id` is its name without the extension."""
+    path = Path(path)
+    kind = kind_of(path)
+    if kind is None:
+        raise ValueError(f"{path}: unsupported file type {path.suffix!r} (expected .html, .htm or .txt)")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ValueError(f"{path}: {size} bytes is over the {MAX_BYTES}-byte limit")
+    data = path.read_bytes()
+    return RawDoc(
+        doc_id=path.stem,
+        source=source,
+        uri=str(path),
+        kind=kind,
+        content=data,
+        content_hash=content_hash(data),
+    )
+
+
+def iter_folder(root: Path, source: str) -> Iterator[RawDoc | Failure]:
+    """Every .html/.htm/.txt file under `root`, in a stable order.
+
+    Symlinks that lead outside the folder are refused: a source folder must not
+    become a way to read arbitrary files on the machine.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        yield Failure(doc_id=root.name, uri=str(root), stage="read", reason="source folder does not exist")
+        return
+    real_root = root.resolve()
+    for path in sorted(root.rglob("*")):
+        if path.is_dir() or kind_of(path) is None:
+            continue
+        try:
+            if not path.resolve().is_relative_to(real_root):
+                raise ValueError(f"{path}: symlink points outside the source folder")
+            yield read_path(path, source)
+        except (OSError, ValueError) as exc:
+            yield Failure(doc_id=path.stem, uri=str(path), stage="read", reason=str(exc))
