@@ -58,7 +58,9 @@ def load_sources(config_path: Path) -> list[Source]:
         seen.add(name)
         kind = entry.get("kind")
         if kind not in SOURCE_KINDS:
-            raise ConfigError(f"{where}: field `kind` must be one of {', '.join(SOURCE_KINDS)}, got {kind!r}")
+            raise ConfigError(
+                f"{where}: field `kind` must be one of {', '.join(SOURCE_KINDS)}, got {kind!r}"
+            )
         options = {k: v for k, v in entry.items() if k not in ("name", "kind")}
         if kind == "folder" and not isinstance(options.get("path"), str):
             raise ConfigError(f"{where}: field `path` is required for a folder source")

@@ -1,9 +1,49 @@
-"""Commands of this group are registered on the shared Typer app."""
+"""`vnreport run`: one pipeline run now, through the same flow the schedule uses."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from vnreport import paths
+
+
+def run(
+    config: Path = typer.Option(Path("sources.yaml"), "--config", help="Sources declaration."),
+    warehouse: Path = typer.Option(paths.DEFAULT_WAREHOUSE, "--warehouse", help="DuckDB file."),
+    batch_size: int = typer.Option(200, "--batch-size", min=1, help="Documents per task."),
+) -> None:
+    """Run the nightly pipeline once, without needing a Prefect server."""
+    from vnreport.config import ConfigError, load_sources
+
+    try:
+        load_sources(config)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    from rich.console import Console
+
+    from vnreport.flows.nightly import nightly
+
+    console = Console(stderr=True)
+    with console.status("Running the nightly pipeline…"):
+        result = nightly(config=str(config), warehouse=str(warehouse), batch_size=batch_size)
+    typer.echo(
+        f"run {result['run_id']}: {result['documents_read']} documents read "
+        f"({result['documents_new']} new, {result['documents_changed']} changed, "
+        f"{result['documents_unchanged']} unchanged, {result['documents_failed']} failed); "
+        f"{result['facts_loaded']} facts loaded, {result['facts_warned']} warned, "
+        f"{result['facts_quarantined']} quarantined"
+    )
+    typer.echo(f"warehouse: {Path(result.get('warehouse', warehouse)).resolve()}")
+    if result.get("data_docs_index"):
+        typer.echo(f"data-quality report: {result['data_docs_index']}")
+    summary = paths.dq_dir(warehouse) / "summary.html"
+    if summary.exists():
+        typer.echo(f"run summary: {summary}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to `app`."""
+    app.command("run")(run)

@@ -25,7 +25,9 @@ def read_path(path: Path, source: str = "cli") -> RawDoc:
     path = Path(path)
     kind = kind_of(path)
     if kind is None:
-        raise ValueError(f"{path}: unsupported file type {path.suffix!r} (expected .html, .htm or .txt)")
+        raise ValueError(
+            f"{path}: unsupported file type {path.suffix!r} (expected .html, .htm or .txt)"
+        )
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise ValueError(f"{path}: {size} bytes is over the {MAX_BYTES}-byte limit")
@@ -48,7 +50,9 @@ def iter_folder(root: Path, source: str) -> Iterator[RawDoc | Failure]:
     """
     root = Path(root)
     if not root.is_dir():
-        yield Failure(doc_id=root.name, uri=str(root), stage="read", reason="source folder does not exist")
+        yield Failure(
+            doc_id=root.name, uri=str(root), stage="read", reason="source folder does not exist"
+        )
         return
     real_root = root.resolve()
     for path in sorted(root.rglob("*")):

@@ -1,0 +1,153 @@
+"""The `nightly` Prefect flow: wiring only.
+
+Every step is a plain function from `vnreport.transforms`, `vnreport.expectations`
+or `vnreport.warehouse`; the flow decides what runs in which order, batches the
+per-document work, and publishes the run summary as an artifact.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+
+from vnreport import paths  # noqa: E402
+from vnreport.config import load_sources  # noqa: E402
+from vnreport.records import Failure, RawDoc  # noqa: E402
+from vnreport.transforms import batch as batching  # noqa: E402
+from vnreport.transforms import discover  # noqa: E402
+
+BATCH_SIZE = 200
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@task(name="discover")
+def discover_task(config: str) -> tuple[list[RawDoc], list[Failure], dict[str, dict]]:
+    sources = load_sources(Path(config))
+    raws, failures = discover.read_sources(sources)
+    return raws, failures, discover.profiles(sources)
+
+
+@task(name="known-documents")
+def known_documents_task(warehouse: str) -> dict[str, tuple[str, str]]:
+    from vnreport.warehouse.load import known_documents
+
+    return known_documents(Path(warehouse))
+
+
+@task(name="clean-extract")
+def process_batch_task(raws: list[RawDoc], profiles: dict[str, dict]) -> batching.BatchResult:
+    return batching.process_batch(raws, profiles)
+
+
+@task(name="normalize")
+def normalize_task(result: batching.BatchResult, *, extractor_version: str, run_id: str):
+    from vnreport.transforms import normalize
+
+    reports = normalize.reports_frame(result.doc_fields)
+    lengths = {d.doc_id: len(d.text) for d in result.docs}
+    facts = normalize.facts_frame(
+        result.facts, reports, lengths, extractor_version=extractor_version, run_id=run_id
+    )
+    documents = normalize.documents_frame(result.docs, extractor_version=extractor_version)
+    return documents, reports, facts
+
+
+@task(name="validate")
+def validate_task(facts, reports, *, run_id: str, warehouse: str):
+    from vnreport.expectations.validate import validate_run
+    from vnreport.warehouse.load import fact_history
+
+    history = fact_history(Path(warehouse))
+    return validate_run(
+        facts, reports, run_id=run_id, dq_root=paths.dq_dir(Path(warehouse)), history=history
+    )
+
+
+@task(name="load")
+def load_task(warehouse: str, run: dict, documents, validation, failures: list[Failure]) -> dict:
+    from vnreport.warehouse.load import load_run
+
+    return load_run(
+        Path(warehouse),
+        run=run,
+        documents=documents,
+        reports=validation.reports,
+        facts=validation.facts,
+        quarantine=validation.quarantine,
+        dq_results=validation.dq_results,
+        failures=failures,
+    )
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(
+    config: str = "sources.yaml",
+    warehouse: str = str(paths.DEFAULT_WAREHOUSE),
+    batch_size: int = BATCH_SIZE,
+) -> dict:
+    """One pipeline run: discover, clean+extract in batches, normalize, validate, load, report."""
+    from vnreport.expectations.validate import summary_markdown
+    from vnreport.transforms.extract import EXTRACTOR_VERSION
+
+    logger = get_run_logger()
+    warehouse = str(Path(warehouse).resolve())
+    Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    run = {
+        "run_id": datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6],
+        "started_at": _now(),
+        "config_path": str(Path(config).resolve()),
+        "extractor_version": EXTRACTOR_VERSION,
+        "status": "running",
+    }
+
+    raws, failures, profiles = discover_task(config)
+    known = known_documents_task(warehouse)
+    todo, change_counts = batching.split_by_change(raws, known, EXTRACTOR_VERSION)
+    logger.info("%d documents read, %d to process", len(raws), len(todo))
+
+    futures = [
+        process_batch_task.submit(chunk, profiles)
+        for chunk in batching.chunks(todo, max(1, batch_size))
+    ]
+    result = batching.BatchResult()
+    for fut in futures:
+        result.extend(fut.result())
+    failures = failures + result.failures
+
+    documents, reports, facts = normalize_task(
+        result, extractor_version=EXTRACTOR_VERSION, run_id=run["run_id"]
+    )
+    validation = validate_task(facts, reports, run_id=run["run_id"], warehouse=warehouse)
+
+    run.update(change_counts)
+    run.update(
+        documents_read=len(raws) + sum(1 for f in failures if f.stage == "read"),
+        documents_failed=len(failures),
+        facts_loaded=validation.facts.height,
+        facts_warned=validation.facts.filter(validation.facts["dq_status"] == "warn").height,
+        facts_quarantined=int(
+            validation.quarantine.filter(validation.quarantine["record_type"] == "fact").height
+        ),
+        data_docs_index=validation.data_docs_index,
+        report_path=None,
+        status="completed",
+        finished_at=_now(),
+    )
+    run["summary_md"] = summary_markdown(run, validation)
+    loaded = load_task(warehouse, run, documents, validation, failures)
+    create_markdown_artifact(
+        markdown=run["summary_md"], key="nightly-run-summary", description="vnreport run summary"
+    )
+    logger.info("loaded: %s", loaded)
+    return run
