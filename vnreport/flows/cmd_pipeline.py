@@ -45,5 +45,29 @@ def run(
         typer.echo(f"run summary: {summary}")
 
 
+def serve(
+    config: Path = typer.Option(Path("sources.yaml"), "--config", help="Sources declaration."),
+    warehouse: Path = typer.Option(paths.DEFAULT_WAREHOUSE, "--warehouse", help="DuckDB file."),
+    deployments: Path = typer.Option(
+        Path("prefect.yaml"), "--deployments", help="Schedule source."
+    ),
+) -> None:
+    """Serve `nightly` on the schedule declared in prefect.yaml (needs a Prefect API)."""
+    import yaml
+    from prefect.schedules import Cron
+
+    from vnreport.flows.nightly import nightly
+
+    spec = yaml.safe_load(deployments.read_text(encoding="utf-8"))
+    (dep,) = [d for d in spec["deployments"] if d["name"] == "nightly"]
+    schedules = [Cron(s["cron"], timezone=s.get("timezone")) for s in dep.get("schedules", [])]
+    nightly.serve(
+        name="nightly",
+        schedules=schedules,
+        parameters={"config": str(config.resolve()), "warehouse": str(warehouse.resolve())},
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
+    app.command("serve")(serve)
