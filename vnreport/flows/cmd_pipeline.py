@@ -13,6 +13,13 @@ def run(
     config: Path = typer.Option(Path("sources.yaml"), "--config", help="Sources declaration."),
     warehouse: Path = typer.Option(paths.DEFAULT_WAREHOUSE, "--warehouse", help="DuckDB file."),
     batch_size: int = typer.Option(200, "--batch-size", min=1, help="Documents per task."),
+    runner: str = typer.Option(
+        "threads", "--task-runner", help="threads, or dask to run batches on a Dask cluster."
+    ),
+    dask_address: str = typer.Option(
+        None, "--dask-address", help="Scheduler of an existing Dask cluster (tcp://host:8786)."
+    ),
+    workers: int = typer.Option(2, "--workers", min=1, help="Local Dask workers when no address."),
 ) -> None:
     """Run the nightly pipeline once, without needing a Prefect server."""
     from vnreport.config import ConfigError, load_sources
@@ -25,11 +32,15 @@ def run(
 
     from rich.console import Console
 
-    from vnreport.flows.nightly import nightly
+    from vnreport.flows.nightly import nightly, task_runner
 
+    if runner not in ("threads", "dask"):
+        typer.echo(f"error: --task-runner must be threads or dask, got {runner!r}", err=True)
+        raise typer.Exit(2)
+    flow = nightly.with_options(task_runner=task_runner(runner, dask_address, workers))
     console = Console(stderr=True)
     with console.status("Running the nightly pipeline…"):
-        result = nightly(config=str(config), warehouse=str(warehouse), batch_size=batch_size)
+        result = flow(config=str(config), warehouse=str(warehouse), batch_size=batch_size)
     typer.echo(
         f"run {result['run_id']}: {result['documents_read']} documents read "
         f"({result['documents_new']} new, {result['documents_changed']} changed, "

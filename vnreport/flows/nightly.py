@@ -90,6 +90,23 @@ def load_task(warehouse: str, run: dict, documents, validation, failures: list[F
     )
 
 
+def task_runner(kind: str = "threads", address: str | None = None, workers: int = 2):
+    """The task runner for the batch stages; the DuckDB load stays a single writer at the end."""
+    if kind == "threads":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner()
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if address:
+            return DaskTaskRunner(address=address)
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+        )
+    raise ValueError(f"unknown task runner {kind!r} (expected 'threads' or 'dask')")
+
+
 @flow(name="nightly", log_prints=True)
 def nightly(
     config: str = "sources.yaml",
