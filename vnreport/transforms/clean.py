@@ -1,0 +1,330 @@
+"""Clean stage: raw bytes -> the article's text and page metadata.
+
+`clean_document` is the stage's one entry point. HTML goes through the generic
+main-content extractor (clean_html) unless the source declares a profile; text
+files go through line-level furniture removal (clean_text). Either way the
+result has one shape: the headline on the first line, then lead and body
+paragraphs separated by blank lines, table rows one per line with cells joined
+by " | ". Fact offsets index exactly this text, so it is NFC and stable.
+
+Cleaning never raises on what a page contains: malformed markup, binary bytes,
+empty files and furniture-only pages all yield a CleanDoc whose empty `text`
+comes with a `reason`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from vnreport.records import CleanDoc, RawDoc
+from vnreport.transforms import clean_rules as R
+from vnreport.transforms.encoding import Decoded, decode_bytes
+
+# Real article pages are far smaller; past this the tail is page scaffolding or
+# an attack on the parser, and parsing it would only cost time and memory.
+MAX_MARKUP_CHARS = 8_000_000
+MIN_TEXT_CHARS = 80  # below this a generic extraction is retried without class hints
+
+
+def _is_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.count(b"\x00") > len(head) // 100 or not head.lstrip().startswith(b"<")
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) // 20
+
+
+def _compose(title: str | None, blocks: list[str], kinds: list[str]) -> str:
+    parts: list[str] = []
+    if title:
+        parts.append(title)
+        parts.append("\n\n")
+    prev = None
+    for text, kind in zip(blocks, kinds, strict=True):
+        if prev is not None:
+            parts.append("\n" if kind == "row" and prev == "row" else "\n\n")
+        parts.append(text)
+        prev = kind
+    return unicodedata.normalize("NFC", "".join(parts).strip())
+
+
+def _similar_title(text: str, title: str | None) -> bool:
+    if not title:
+        return False
+    a, b = text.casefold(), title.casefold()
+    return a == b or (
+        len(a) > 15 and len(b) > 15 and (a in b or b in a) and abs(len(a) - len(b)) < 40
+    )
+
+
+def filter_blocks(
+    blocks: list[str], kinds: list[str], title: str | None
+) -> tuple[list[str], list[str], list[tuple[str, str]], dict[str, Any]]:
+    """Drop furniture lines the structural pass could not see (they sit inside
+    the article container): counters, stamps, widgets, related-article lists,
+    image file names, the repeated headline. Returns kept blocks, their kinds,
+    the stamps found (line, ISO date) and notes."""
+    out: list[str] = []
+    out_kinds: list[str] = []
+    stamps: list[tuple[str, str]] = []
+    dropped: dict[str, int] = {}
+    notes: dict[str, Any] = {}
+    pending_counter = False
+    in_related = False
+
+    def drop(kind: str) -> None:
+        dropped[kind] = dropped.get(kind, 0) + 1
+
+    for text, kind in zip(blocks, kinds, strict=True):
+        flat = text.replace(" | ", " ") if kind == "row" else text
+        if pending_counter and R.patterns()["number_only"].match(flat):
+            drop("counter")
+            continue
+        pending_counter = False
+        if R.is_counter(flat):
+            drop("counter")
+            pending_counter = not re.search(r"\d", flat)
+            continue
+        if kind != "row":
+            if _similar_title(text, title) and len(out) < 3:
+                drop("repeated_headline")
+                continue
+            if R.is_image_file(text):
+                drop("image_file")
+                continue
+            date = R.stamp_date(text)
+            if date:
+                stamps.append((text, date))
+                drop("stamp")
+                continue
+            if R.is_related_heading(text):
+                drop("related_heading")
+                in_related = True
+                continue
+            if in_related:
+                if len(text) < 160 and not text.endswith((".", "!", "?", "…")):
+                    drop("related_list")
+                    continue
+                in_related = False
+            if R.is_widget(text):
+                drop("widget")
+                continue
+            m = R.patterns()["source"].match(text)
+            if m:
+                notes.setdefault("source_line", m.group(1).strip())
+        out.append(text)
+        out_kinds.append(kind)
+    if dropped:
+        notes["dropped"] = dropped
+    return out, out_kinds, stamps, notes
+
+
+def _profile_blocks(
+    soup: Any, profile: dict[str, Any]
+) -> tuple[list[str], list[str], dict[str, Any]]:
+    """A known portal's selectors: drop what `drop` names, write what `content` names."""
+    from vnreport.transforms import clean_html as H
+
+    notes: dict[str, Any] = {}
+    for sel in profile.get("drop") or []:
+        try:
+            for el in soup.select(sel):
+                el.decompose()
+        except Exception as exc:  # a bad selector is the profile's fault: say so, go on
+            notes.setdefault("profile_errors", []).append(f"drop {sel!r}: {exc}")
+    root = None
+    try:
+        root = soup.select_one(profile["content"])
+    except Exception as exc:
+        notes.setdefault("profile_errors", []).append(f"content {profile['content']!r}: {exc}")
+    if root is None:
+        notes["profile_miss"] = f"content selector {profile['content']!r} matched nothing"
+        return [], [], notes
+    tree = H.Tree(root, use_classes=False)
+    writer = H._Writer(tree, H.Page(blocks=[], kinds=[], soup=soup))
+    writer.write(0)
+    notes["candidate"] = f"profile:{profile['content']}"
+    return writer.blocks, writer.kinds, notes
+
+
+def _select_text(soup: Any, selector: str | None) -> tuple[str | None, str | None]:
+    """(text, datetime/content attribute) of the first match of `selector`."""
+    if not selector:
+        return None, None
+    try:
+        el = soup.select_one(selector)
+    except Exception:
+        return None, None
+    if el is None:
+        return None, None
+    from vnreport.transforms.clean_html import tree_text
+
+    attr = el.get("datetime") or el.get("content")
+    return " ".join(tree_text(el).split()) or None, attr if isinstance(attr, str) else None
+
+
+def clean_html_text(
+    html: str, uri: str | None = None, profile: dict | None = None
+) -> dict[str, Any]:
+    """Cleaned fields of one decoded HTML page (the work behind clean_document)."""
+    from vnreport.transforms import clean_html as H
+    from vnreport.transforms import clean_meta
+
+    notes: dict[str, Any] = {}
+    if len(html) > MAX_MARKUP_CHARS:
+        notes["truncated_markup_at"] = MAX_MARKUP_CHARS
+        html = html[:MAX_MARKUP_CHARS]
+    stripped, jsonld = H.preprocess(html)
+    soup = H.parse(stripped)
+    blocks: list[str] = []
+    kinds: list[str] = []
+    h1: list[str] = []
+    if profile and profile.get("content"):
+        blocks, kinds, pnotes = _profile_blocks(soup, profile)
+        notes.update(pnotes)
+    if not blocks:
+        root = soup.body if soup.body is not None else soup
+        blocks, kinds, h1, cand = _generic(root, True)
+        if sum(len(b) for b in blocks) < MIN_TEXT_CHARS:
+            b2, k2, h2, cand2 = _generic(root, False)
+            if sum(len(b) for b in b2) > sum(len(b) for b in blocks):
+                blocks, kinds, h1, cand = b2, k2, h2, cand2 + " (no class hints)"
+        notes["candidate"] = cand
+    found = clean_meta.page_metadata(soup, stripped, jsonld, h1, [], uri)
+    blocks, kinds, stamps, fnotes = filter_blocks(blocks, kinds, found["title"])
+    notes.update(fnotes)
+    src = found.get("date_source") or ""
+    trusted = src.startswith(("meta:", "jsonld")) and not src.endswith(
+        ("modified_time", "updated_time", "dateModified", "last-modified")
+    )
+    if stamps and not trusted:
+        # a stamp inside the article beats labels found elsewhere on the page
+        pub = [d for line, d in stamps if not R.stamp_is_update(line)] or [stamps[0][1]]
+        found["published_date"], found["date_source"] = pub[0], "stamp"
+    if profile:
+        t, _ = _select_text(soup, profile.get("title"))
+        if t:
+            found["title"] = t
+        dt, dattr = _select_text(soup, profile.get("date"))
+        d = R.parse_date(dattr) or R.parse_date(dt)
+        if d:
+            found["published_date"], found["date_source"] = d, "profile"
+    if stamps:
+        notes["stamp"] = stamps[0][0]
+    found["blocks"] = blocks
+    found["kinds"] = kinds
+    found["notes"] = notes
+    return found
+
+
+def _generic(root: Any, use_classes: bool) -> tuple[list[str], list[str], list[str], str]:
+    from vnreport.transforms import clean_html as H
+
+    tree = H.Tree(root, use_classes=use_classes)
+    best, scores = H._score(tree)
+    page = H.Page(blocks=[], kinds=[], soup=None)
+    writer = H._Writer(tree, page)
+    for idx in H._container(tree, best, scores):
+        writer.write(idx)
+    h1 = [" ".join(H.tree_text(n).split()) for n in tree.nodes if n.name == "h1"][:5]
+    cand = H._describe(tree.nodes[best]) if best >= 0 else "body"
+    return writer.blocks, writer.kinds, h1, cand
+
+
+def _fail(raw: RawDoc, reason: str, meta: dict[str, Any] | None = None) -> CleanDoc:
+    return CleanDoc(
+        doc_id=raw.doc_id,
+        source=raw.source,
+        uri=raw.uri,
+        content_hash=raw.content_hash,
+        text="",
+        reason=reason,
+        meta=meta or {},
+    )
+
+
+def _encoding_meta(dec: Decoded) -> dict[str, Any]:
+    meta: dict[str, Any] = {"encoding": dec.encoding, "encoding_method": dec.method}
+    if dec.legacy_encoding:
+        meta["legacy_encoding"] = dec.legacy_encoding
+        meta["legacy_converted"] = dec.legacy_converted
+    if dec.note:
+        meta["encoding_note"] = dec.note
+    return meta
+
+
+def clean_document(raw: RawDoc, profile: dict | None = None) -> CleanDoc:
+    """The article text and metadata of one raw document; never raises on content."""
+    try:
+        return _clean(raw, profile)
+    except RecursionError:
+        return _fail(raw, f"{raw.uri}: markup too deeply nested to clean")
+    except MemoryError:
+        return _fail(raw, f"{raw.uri}: page too large to clean")
+    except Exception as exc:  # a bug must not stop the nightly run; it is recorded
+        return _fail(raw, f"{raw.uri}: cleaning failed ({type(exc).__name__}: {exc})")
+
+
+def _clean(raw: RawDoc, profile: dict | None) -> CleanDoc:
+    data = raw.content or b""
+    if not data.strip():
+        return _fail(raw, "empty document")
+    if _is_binary(data):
+        return _fail(raw, "binary content, not text or HTML")
+    is_html = raw.kind == "html"
+    dec = decode_bytes(data, raw.charset, html=is_html)
+    meta = _encoding_meta(dec)
+    if dec.legacy_encoding == "vni":
+        meta["legacy_note"] = "VNI font encoding detected; text left unconverted"
+    if not is_html:
+        from vnreport.transforms.clean_text import clean_plain_text
+
+        res = clean_plain_text(dec.text)
+        meta.update(res.meta)
+        return CleanDoc(
+            doc_id=raw.doc_id,
+            source=raw.source,
+            uri=raw.uri,
+            content_hash=raw.content_hash,
+            text=res.text,
+            title=res.title,
+            published_date=res.published_date,
+            site=None,
+            author=res.author,
+            reason=res.reason if not res.text else None,
+            meta=meta,
+        )
+    found = clean_html_text(dec.text, raw.uri, profile)
+    meta.update(found["notes"])
+    if found.get("date_source"):
+        meta["date_source"] = found["date_source"]
+    blocks, kinds = found["blocks"], found["kinds"]
+    title = found.get("title")
+    reason = None
+    if not blocks:
+        reason = (
+            f"profile: {meta['profile_miss']}"
+            if meta.get("profile_miss")
+            else "no article text found: the page holds only navigation and other furniture"
+        )
+        text = ""
+    else:
+        text = _compose(title, blocks, kinds)
+    meta["body_start"] = len(title) + 2 if (title and text) else 0
+    return CleanDoc(
+        doc_id=raw.doc_id,
+        source=raw.source,
+        uri=raw.uri,
+        content_hash=raw.content_hash,
+        text=text,
+        title=title,
+        published_date=found.get("published_date"),
+        site=found.get("site"),
+        author=found.get("author"),
+        reason=reason,
+        meta=meta,
+    )

@@ -1,0 +1,198 @@
+"""Furniture patterns (from furniture.yaml) compiled once, and line-level tests.
+
+Both the HTML path and the plain-text path ask the same questions of a line of
+text ("is this a visitor counter?", "is this a related-articles heading?"), so
+the answers live here, next to the data that defines them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+FURNITURE_PATH = Path(__file__).with_name("furniture.yaml")
+
+
+@lru_cache(maxsize=1)
+def furniture() -> dict[str, list[str]]:
+    with FURNITURE_PATH.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _alt(items: list[str]) -> str:
+    # Longest first so "tin liên quan" wins over "tin".
+    return "|".join(sorted(items, key=len, reverse=True))
+
+
+def _sp(pattern: str) -> str:
+    return pattern.replace(" ", r"\s+")
+
+
+@lru_cache(maxsize=1)
+def patterns() -> dict[str, re.Pattern[str]]:
+    f = furniture()
+    counters = _sp(_alt(f["counter_labels"]))
+    related = _sp(_alt(f["related_headings"]))
+    widgets = _sp(_alt(f["widget_lines"]))
+    sections = _sp(_alt(f["section_terms"]))
+    num = r"[\d][\d.,\s]*"
+    return {
+        # "Lượt xem: 1428", "Hôm nay:", "User Online:2098", "Total visited: 4810612"
+        "counter": re.compile(rf"^(?:{counters})\s*[:：]?\s*(?:{num})?$", re.I),
+        # counter segments inside a longer stamp line: "| Lượt xem: 1428"
+        "counter_segment": re.compile(rf"(?:{counters})\s*[:：]\s*{num}", re.I),
+        "number_only": re.compile(r"^[\d][\d.,\s]*$"),
+        "related": re.compile(rf"^(?:{related})\s*[:：.…]*$", re.I),
+        "widget": re.compile(rf"^(?:{widgets})$", re.I),
+        "widget_seq": re.compile(rf"^(?:(?:{widgets})\s*[|•·/,]?\s*)+$", re.I),
+        "section": re.compile(rf"^(?:{sections})(?:\s*[-|>»›/–]\s*(?:{sections}))*$", re.I),
+        "image_file": re.compile(
+            r"^[\w\-.() ]{1,80}\.(?:jpe?g|png|gif|webp|bmp|tiff?|svg|heic)$", re.I
+        ),
+        "url": re.compile(r"^(?:https?://|www\.)\S+$", re.I),
+        "source": re.compile(r"^(?:nguồn|theo|source)\s*[:：]\s*(.{2,200})$", re.I),
+        "negative_class": re.compile(_alt([re.escape(x) for x in f["negative_class"]]), re.I),
+        "positive_class": re.compile(_alt([re.escape(x) for x in f["positive_class"]]), re.I),
+    }
+
+
+@lru_cache(maxsize=1)
+def negative_tokens() -> frozenset[str]:
+    return frozenset(furniture()["negative_tokens"])
+
+
+WS = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Whitespace-folded line, as every pattern expects."""
+    return " ".join(text.split())
+
+
+def is_counter(line: str) -> bool:
+    return bool(patterns()["counter"].match(line))
+
+
+def is_widget(line: str) -> bool:
+    p = patterns()
+    return bool(p["widget"].match(line) or (len(line) < 120 and p["widget_seq"].match(line)))
+
+
+def is_related_heading(line: str) -> bool:
+    return len(line) < 60 and bool(patterns()["related"].match(line))
+
+
+def is_section_label(line: str) -> bool:
+    return len(line) < 80 and bool(patterns()["section"].match(line))
+
+
+def is_image_file(line: str) -> bool:
+    return bool(patterns()["image_file"].match(line))
+
+
+# ---- dates -----------------------------------------------------------------
+
+_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*((?:19|20)\d{2})(?!\d)")
+_YMD = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})(?!\d)")
+_VN_LONG = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d{2})", re.I)
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )
+    for m in names
+}
+_EN_MDY = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+((?:19|20)\d{2})\b")
+_EN_DMY = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?,?\s+((?:19|20)\d{2})\b")
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    if 1 <= m <= 12 and 1 <= d <= 31:
+        return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def parse_date(text: str | None) -> str | None:
+    """First date in `text` as ISO; Vietnamese pages write day before month."""
+    if not text:
+        return None
+    text = text.strip()
+    m = _YMD.search(text)
+    if m:
+        return _iso(int(m[1]), int(m[2]), int(m[3]))
+    m = _DMY.search(text)
+    if m:
+        return _iso(int(m[3]), int(m[2]), int(m[1]))
+    m = _VN_LONG.search(text)
+    if m:
+        return _iso(int(m[3]), int(m[2]), int(m[1]))
+    m = _EN_MDY.search(text)
+    if m and m[1].lower() in _MONTHS:
+        return _iso(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+    m = _EN_DMY.search(text)
+    if m and m[2].lower() in _MONTHS:
+        return _iso(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
+    return None
+
+
+# A visible publication stamp: labels, weekday, date, time, separators and
+# counters, nothing that reads as a sentence.
+_STAMP_NOISE = re.compile(
+    r"(?:ngày\s+đăng|đăng\s+ngày|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|đăng\s+lúc|"
+    r"thời\s+gian(?:\s+đăng)?|xuất\s+bản|ngày|lúc|posted(?:\s+on)?|published(?:\s+on)?|"
+    r"updated(?:\s+on)?|last\s+updated|on|"
+    r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s+nhật|cn|t[2-7]|"
+    r"gmt\s*[+-]?\s*\d*|am|pm|sa|ch|"
+    r"\d{1,2}\s*[:h]\s*\d{2}(?:\s*[:]\s*\d{2})?|"
+    r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}|"
+    r"[|,:;/•·()\[\]\-–—])",
+    re.I,
+)
+_STAMP_LABEL = re.compile(
+    r"(?:ngày\s+đăng|đăng\s+ngày|cập\s+nhật|đăng\s+lúc|thời\s+gian|xuất\s+bản|posted|published|updated)",
+    re.I,
+)
+
+
+def stamp_date(line: str) -> str | None:
+    """ISO date when the whole line is a publication stamp, else None.
+
+    `Ngày đăng 10/03/2023 | 14:49 | Lượt xem: 1428`, `Cập nhật lúc 08:15, Thứ Ba,
+    14/05/2024`, `Thứ năm, 09/03/2023 - 15:20`.
+    """
+    if len(line) > 160:
+        return None
+    date = parse_date(line)
+    if not date:
+        return None
+    rest = patterns()["counter_segment"].sub(" ", line)
+    rest = _STAMP_NOISE.sub(" ", rest)
+    if len(re.sub(r"\W", "", rest)) <= 2:
+        return date
+    return None
+
+
+def stamp_is_update(line: str) -> bool:
+    return bool(re.search(r"cập\s+nhật|updated", line, re.I)) and not re.search(
+        r"ngày\s+đăng|đăng\s+ngày|xuất\s+bản|published|posted", line, re.I
+    )
+
+
+def has_stamp_label(line: str) -> bool:
+    return bool(_STAMP_LABEL.search(line))
