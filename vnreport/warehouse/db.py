@@ -1,0 +1,262 @@
+"""Opening the warehouse: migrations, readers, and the one writer.
+
+Concurrency. DuckDB takes a POSIX lock on the database file: an analyst's
+read-only session (DuckDB CLI `-readonly`, Python `read_only=True`) holds a
+shared lock, and a read-write open in another process fails at once while it
+is held. So the nightly writer never opens the live file. It copies it to
+`<file>.next`, migrates and loads the copy, checkpoints it and renames it over
+the live file with `os.replace` (atomic on POSIX). Sessions already open keep
+reading the old snapshot through their open file handle, undisturbed; anything
+opened after the swap sees the new data. Two writers are serialized by an
+exclusive `flock` on `<file>.writer.lock`, waited for at most `lock_timeout`
+seconds. The copy is taken under a shared lock on the live file, so a
+read-write session someone opened by hand (which would be mid-write) makes the
+writer wait, bounded, instead of copying a torn file. A crash or an exception
+at any point before the rename leaves the live file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse file cannot be opened or upgraded; the message says which and why."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another writer (or a read-write session) held the warehouse longer than we wait."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql_file: str
+    after: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+
+
+def _backfill_organizations(con: duckdb.DuckDBPyConnection) -> None:
+    from vnreport.warehouse import orgs
+
+    orgs.backfill(con)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "first cut: documents, reports, facts, run log", "001_initial.sql"),
+    Migration(
+        2,
+        "organizations and aliases, failures, released quarantine, run links, value_max",
+        "002_organizations.sql",
+        after=_backfill_organizations,
+    ),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+POLL_SECONDS = 0.2
+
+
+def sql_text(name: str) -> str:
+    """Text of a packaged .sql file (`views.sql`, `migrations/001_initial.sql`, ...)."""
+    return resources.files("vnreport.warehouse").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Version recorded in the file; 0 for an empty database."""
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+        ).fetchall()
+    }
+    if "schema_version" not in tables:
+        if tables:
+            raise WarehouseError(
+                f"not a vnreport warehouse: tables {sorted(tables)} but no schema_version table"
+            )
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
+    return int(row[0] or 0)
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations after the file's version, each in its own transaction.
+
+    Views hold no data, so they are dropped first (older DuckDB versions refuse
+    ALTER TABLE under a dependent view) and recreated with their comments after.
+    """
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise WarehouseError(
+            f"warehouse schema version {current} is newer than this code ({SCHEMA_VERSION}); "
+            "upgrade vnreport"
+        )
+    pending = [m for m in MIGRATIONS if current < m.version <= target]
+    if pending:
+        _drop_views(con)
+    for m in pending:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql_text(f"migrations/{m.sql_file}"))
+            if m.after is not None:
+                m.after(con)
+            con.execute(
+                "INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                [m.version, m.description],
+            )
+            con.execute("COMMIT")
+        except Exception as exc:
+            con.execute("ROLLBACK")
+            raise WarehouseError(f"migration to v{m.version} failed: {exc}") from exc
+        current = m.version
+    if target == SCHEMA_VERSION and (pending or not _views_present(con)):
+        con.execute(sql_text("views.sql"))
+        con.execute(sql_text("comments.sql"))
+    return current
+
+
+def _drop_views(con: duckdb.DuckDBPyConnection) -> None:
+    views = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+    ).fetchall()
+    for (name,) in views:
+        con.execute(f'DROP VIEW IF EXISTS "{name}"')
+
+
+def _views_present(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND view_name = 'org_facts'"
+    ).fetchall()[0]
+    return bool(row[0])
+
+
+def connect_read(db_path: Path | str, **config: object) -> duckdb.DuckDBPyConnection:
+    """A read-only connection: shares the file with analysts and never blocks the writer."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise WarehouseError(f"{db_path}: warehouse file not found")
+    try:
+        return duckdb.connect(str(db_path), read_only=True, config=dict(config))
+    except duckdb.IOException as exc:
+        raise WarehouseError(f"{db_path}: cannot open read-only: {exc}") from exc
+
+
+def needs_upgrade(db_path: Path | str) -> bool:
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return False
+    con = connect_read(db_path)
+    try:
+        return schema_version(con) < SCHEMA_VERSION
+    finally:
+        con.close()
+
+
+def ensure_current(db_path: Path | str, *, lock_timeout: float = 600.0) -> None:
+    """Upgrade an older warehouse in place (through the same snapshot swap as a load)."""
+    if needs_upgrade(db_path):
+        with writer(db_path, lock_timeout=lock_timeout):
+            pass
+
+
+@contextlib.contextmanager
+def _flock(lock_path: Path, timeout: float, what: str) -> Iterator[None]:
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"{what}: another load holds {lock_path} (waited {timeout:.0f}s)"
+                    ) from None
+                time.sleep(POLL_SECONDS)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _copy_under_shared_lock(src: Path, dst: Path, timeout: float) -> None:
+    """Copy the live file while holding DuckDB's own (fcntl) read lock on it.
+
+    Read-only sessions share that lock, so they do not delay us; a read-write
+    session holds it exclusively, and then we wait up to `timeout` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    with open(src, "rb") as fh:
+        while True:
+            try:
+                fcntl.lockf(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"{src}: a read-write session holds the file (waited {timeout:.0f}s); "
+                        "close it or open it read-only"
+                    ) from None
+                time.sleep(POLL_SECONDS)
+        try:
+            with open(dst, "wb") as out:
+                shutil.copyfileobj(fh, out, 16 * 1024 * 1024)
+            wal = src.with_name(src.name + ".wal")
+            if wal.exists():  # left by a session that crashed; replayed into the copy
+                shutil.copyfile(wal, dst.with_name(dst.name + ".wal"))
+        finally:
+            fcntl.lockf(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+@contextlib.contextmanager
+def writer(
+    db_path: Path | str, *, lock_timeout: float = 600.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The only way to change the warehouse: a migrated read-write snapshot swapped in on success."""
+    db_path = Path(db_path).resolve()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".writer.lock")
+    next_path = db_path.with_name(db_path.name + ".next")
+    next_wal = next_path.with_name(next_path.name + ".wal")
+    with _flock(lock_path, lock_timeout, str(db_path)):
+        _remove(next_path)
+        _remove(next_wal)
+        if db_path.exists():
+            _copy_under_shared_lock(db_path, next_path, lock_timeout)
+        try:
+            con = duckdb.connect(str(next_path))
+        except duckdb.Error as exc:
+            _remove(next_path)
+            raise WarehouseError(f"{db_path}: cannot open a copy for writing: {exc}") from exc
+        try:
+            migrate(con)
+            yield con
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            _remove(next_path)
+            _remove(next_wal)
+            raise
+        con.close()
+        _remove(next_wal)
+        _remove(db_path.with_name(db_path.name + ".wal"))
+        os.replace(next_path, db_path)
+        dir_fd = os.open(db_path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -1,0 +1,440 @@
+"""Loading a run into the warehouse: one transaction, deterministic, idempotent.
+
+The flow skips documents whose content hash and extractor version the warehouse
+already holds (`known_documents`), and `load_run` applies the same rule: a
+document it is handed again unchanged is left exactly as it is, so a re-run over
+the same inputs changes no table but the run log (`runs`, and the run's own
+`dq_results`). A new or changed document replaces its report and facts in the
+same transaction as everything else; documents not in the batch are never
+touched. Frames go into DuckDB through Arrow, never row by row. The whole load
+runs on a snapshot (see `db.writer`), so a failure at any point leaves the
+previous warehouse in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+
+from vnreport.records import Failure
+from vnreport.warehouse import db, orgs
+
+
+class LoadError(ValueError):
+    """A batch cannot be loaded as given; the message names the documents and the reason."""
+
+
+DOCUMENT_COLUMNS = (
+    "doc_id", "source", "uri", "content_hash", "title", "published_date", "site", "text",
+    "text_length", "extractor_version", "fetched_at",
+)  # fmt: skip
+REPORT_COLUMNS = (
+    "doc_id", "title", "organization", "province", "district", "period", "report_type",
+    "meeting_date", "published_date", "source_name", "inferred",
+)  # fmt: skip
+FACT_COLUMNS = (
+    "fact_id", "doc_id", "metric", "value", "value_max", "unit", "qualifier", "denominator",
+    "pct", "scope", "subject", "label", "evidence", "start", "end", "doc_length", "organization",
+    "period", "report_type", "extractor_version", "run_id", "dq_status", "dq_warnings",
+)  # fmt: skip
+QUARANTINE_COLUMNS = ("record_id", "record_type", "doc_id", "run_id", "reasons", "record")
+DQ_COLUMNS = (
+    "run_id", "suite", "expectation", "severity", "success", "observed", "unexpected_count",
+)  # fmt: skip
+RUN_COLUMNS = (
+    "run_id", "started_at", "finished_at", "status", "config_path", "documents_read",
+    "documents_new", "documents_changed", "documents_unchanged", "documents_failed",
+    "facts_loaded", "facts_warned", "facts_quarantined", "extractor_version", "summary_md",
+    "data_docs_index", "report_path",
+)  # fmt: skip
+REQUIRED = {
+    "documents": ("doc_id", "source", "uri", "content_hash", "text", "extractor_version"),
+    "reports": ("doc_id",),
+    "facts": ("fact_id", "doc_id", "metric", "value", "scope", "evidence", "start", "end",
+              "extractor_version", "run_id"),
+    "quarantine": ("record_id", "record_type", "doc_id", "run_id", "reasons", "record"),
+    "dq_results": ("run_id", "suite", "expectation", "severity", "success"),
+}  # fmt: skip
+HISTORY_SCHEMA = {
+    "organization": pl.Utf8, "metric": pl.Utf8, "period": pl.Utf8, "value": pl.Float64,
+    "doc_id": pl.Utf8,
+}  # fmt: skip
+
+
+def _names(ids) -> str:
+    ids = sorted({str(i) for i in ids})
+    more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+    return ", ".join(ids[:5]) + more
+
+
+def _conform(name: str, frame: pl.DataFrame | None, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The columns the warehouse stores, in order; optional ones missing become nulls."""
+    if frame is None:
+        frame = pl.DataFrame()
+    missing = [c for c in REQUIRED.get(name, ()) if c not in frame.columns]
+    if missing and frame.height:
+        raise LoadError(f"{name}: required columns missing: {', '.join(missing)}")
+    exprs = [pl.col(c) if c in frame.columns else pl.lit(None).alias(c) for c in columns]
+    return frame.select(exprs) if frame.width else pl.DataFrame({c: [] for c in columns})
+
+
+def _check_batch(
+    documents: pl.DataFrame, reports: pl.DataFrame, facts: pl.DataFrame, quarantine: pl.DataFrame
+) -> None:
+    """Refuse, naming the documents, what the warehouse could not trace or would mis-key."""
+    for name, frame, key in (
+        ("documents", documents, "doc_id"),
+        ("reports", reports, "doc_id"),
+        ("facts", facts, "fact_id"),
+        ("quarantine", quarantine, "record_id"),
+    ):
+        nulls = frame.filter(pl.col(key).is_null())
+        if nulls.height:
+            raise LoadError(f"{name}: {nulls.height} rows without {key}")
+        dup = frame.filter(pl.col(key).is_duplicated())
+        if dup.height:
+            raise LoadError(f"{name}: duplicate {key}: {_names(dup[key].to_list())}")
+    for col in ("source", "uri", "content_hash", "text", "extractor_version"):
+        bad = documents.filter(pl.col(col).is_null())
+        if bad.height:
+            raise LoadError(f"documents {_names(bad['doc_id'])}: {col} is missing")
+    batch = set(documents["doc_id"].to_list())
+    for name, frame in (("reports", reports), ("facts", facts), ("quarantine", quarantine)):
+        stray = set(frame["doc_id"].to_list()) - batch
+        if stray:
+            raise LoadError(
+                f"{name} for documents not in this batch: {_names(stray)} "
+                "(every loaded record must come with its document)"
+            )
+    for col in ("metric", "value", "scope", "evidence", "start", "end"):
+        bad = facts.filter(pl.col(col).is_null())
+        if bad.height:
+            raise LoadError(f"facts of documents {_names(bad['doc_id'])}: {col} is missing")
+    lengths = documents.select("doc_id", pl.col("text").str.len_chars().alias("_len"))
+    bad = facts.join(lengths, on="doc_id", how="left").filter(
+        (pl.col("start") < 0) | (pl.col("end") < pl.col("start")) | (pl.col("end") > pl.col("_len"))
+    )
+    if bad.height:
+        raise LoadError(
+            f"facts of documents {_names(bad['doc_id'])}: offsets outside the document text "
+            f"(e.g. fact {bad['fact_id'][0]}: {bad['start'][0]}..{bad['end'][0]})"
+        )
+
+
+def _check_dates(con, table: str, checks: tuple[tuple[str, str], ...]) -> None:
+    for column, sql_type in checks:
+        bad = con.execute(
+            f"SELECT doc_id, {column} FROM {table} WHERE {column} IS NOT NULL "
+            f"AND TRY_CAST({column} AS {sql_type}) IS NULL ORDER BY doc_id LIMIT 5"
+        ).fetchall()
+        if bad:
+            shown = ", ".join(f"{d} ({v!r})" for d, v in bad)
+            raise LoadError(f"{table.strip('_')}: {column} is not an ISO date: {shown}")
+
+
+def _failure_id(doc_id: str, stage: str) -> str:
+    return hashlib.sha1(f"{doc_id}\x1f{stage}".encode()).hexdigest()[:16]
+
+
+def _load_catalog(con) -> int:
+    """metric_catalog mirrors the project's catalog file; unchanged rows stay untouched."""
+    try:
+        from vnreport.transforms.catalog import load_catalog
+    except ImportError:
+        return 0
+    rows = sorted(
+        (m.code, m.unit, m.description, None, m.min, m.max) for m in load_catalog().metrics.values()
+    )
+    con.execute(
+        "CREATE TEMP TABLE _catalog_in (code VARCHAR, unit VARCHAR, description VARCHAR, "
+        "description_vi VARCHAR, min_value DOUBLE, max_value DOUBLE)"
+    )
+    if rows:
+        con.executemany("INSERT INTO _catalog_in VALUES (?, ?, ?, ?, ?, ?)", rows)
+    changed = con.execute(
+        "SELECT count(*) FROM (SELECT * FROM _catalog_in EXCEPT "
+        "SELECT code, unit, description, description_vi, min_value, max_value FROM metric_catalog)"
+    ).fetchall()[0][0]
+    if changed:
+        con.execute(
+            "INSERT OR REPLACE INTO metric_catalog (code, unit, description, description_vi, "
+            "min_value, max_value) SELECT * FROM _catalog_in EXCEPT "
+            "SELECT code, unit, description, description_vi, min_value, max_value "
+            "FROM metric_catalog"
+        )
+    con.execute("DROP TABLE _catalog_in")
+    return int(changed)
+
+
+def load_run(
+    db_path: Path | str,
+    *,
+    run: dict,
+    documents: pl.DataFrame,
+    reports: pl.DataFrame,
+    facts: pl.DataFrame,
+    quarantine: pl.DataFrame,
+    dq_results: pl.DataFrame,
+    failures: list[Failure],
+    lock_timeout: float = 600.0,
+) -> dict[str, int]:
+    """Load one run in one transaction; returns what changed, by table."""
+    run_id = run.get("run_id")
+    if not run_id:
+        raise LoadError("run: run_id is missing")
+    documents = _conform("documents", documents, DOCUMENT_COLUMNS)
+    reports = _conform("reports", reports, REPORT_COLUMNS)
+    facts = _conform("facts", facts, FACT_COLUMNS)
+    quarantine = _conform("quarantine", quarantine, QUARANTINE_COLUMNS)
+    dq_results = _conform("dq_results", dq_results, DQ_COLUMNS)
+    facts = facts.with_columns(
+        pl.col("dq_status").fill_null("pass"),
+        pl.col("dq_warnings").cast(pl.List(pl.Utf8)),
+    )
+    reports = reports.with_columns(pl.col("inferred").cast(pl.List(pl.Utf8)))
+    quarantine = quarantine.with_columns(pl.col("reasons").cast(pl.List(pl.Utf8)))
+    _check_batch(documents, reports, facts, quarantine)
+    failure_rows = sorted(
+        {
+            _failure_id(f.doc_id, f.stage): (
+                _failure_id(f.doc_id, f.stage),
+                f.doc_id,
+                f.uri,
+                f.stage,
+                f.reason,
+                run_id,
+            )
+            for f in failures
+        }.values()
+    )
+
+    counts: dict[str, int] = {}
+    with db.writer(db_path, lock_timeout=lock_timeout) as con:
+        con.register("_docs_in", documents.to_arrow())
+        con.register("_reports_in", reports.to_arrow())
+        con.register("_facts_in", facts.to_arrow())
+        con.register("_quarantine_in", quarantine.to_arrow())
+        con.register("_dq_in", dq_results.to_arrow())
+        _check_dates(con, "_docs_in", (("published_date", "DATE"), ("fetched_at", "TIMESTAMPTZ")))
+        _check_dates(con, "_reports_in", (("meeting_date", "DATE"), ("published_date", "DATE")))
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = _load(con, run, run_id, reports, facts, failure_rows)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return counts
+
+
+def _load(
+    con,
+    run: dict,
+    run_id: str,
+    reports: pl.DataFrame,
+    facts: pl.DataFrame,
+    failure_rows: list[tuple],
+) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    con.execute(
+        "CREATE TEMP TABLE _batch AS SELECT i.doc_id, CASE "
+        "WHEN d.doc_id IS NULL THEN 'new' "
+        "WHEN d.content_hash = i.content_hash AND d.extractor_version = i.extractor_version "
+        "THEN 'unchanged' ELSE 'changed' END AS status, d.first_seen_run "
+        "FROM _docs_in i LEFT JOIN documents d USING (doc_id)"
+    )
+    for status in ("new", "changed", "unchanged"):
+        counts[f"documents_{status}"] = con.execute(
+            "SELECT count(*) FROM _batch WHERE status = ?", [status]
+        ).fetchall()[0][0]
+    con.execute("CREATE TEMP TABLE _todo AS SELECT doc_id FROM _batch WHERE status <> 'unchanged'")
+
+    counts["sources_added"] = con.execute(
+        "INSERT INTO sources (name, first_seen_run) SELECT DISTINCT i.source, ? "
+        "FROM _docs_in i JOIN _todo USING (doc_id) "
+        "WHERE i.source NOT IN (SELECT name FROM sources)",
+        [run_id],
+    ).fetchall()[0][0]
+    con.execute(
+        "INSERT OR REPLACE INTO documents (doc_id, source, uri, content_hash, title, "
+        "published_date, site, text, text_length, extractor_version, fetched_at, "
+        "first_seen_run, loaded_run) "
+        "SELECT i.doc_id, i.source, i.uri, i.content_hash, i.title, "
+        "CAST(i.published_date AS DATE), i.site, i.text, "
+        "coalesce(i.text_length, length(i.text)), i.extractor_version, "
+        "CAST(i.fetched_at AS TIMESTAMPTZ), coalesce(b.first_seen_run, $run), $run "
+        "FROM _docs_in i JOIN _batch b USING (doc_id) WHERE b.status <> 'unchanged' "
+        "ORDER BY i.doc_id",
+        {"run": run_id},
+    )
+
+    # Organizations: the report's name and place, else the name the facts carry.
+    todo = {r[0] for r in con.execute("SELECT doc_id FROM _todo").fetchall()}
+    mentions: dict[str, orgs.Mention] = {}
+    for r in reports.filter(pl.col("doc_id").is_in(list(todo))).iter_rows(named=True):
+        if r["organization"]:
+            mentions[r["doc_id"]] = orgs.Mention(
+                r["organization"], r["province"], r["district"], r["doc_id"]
+            )
+    named = (
+        facts.filter(pl.col("doc_id").is_in(list(todo)) & pl.col("organization").is_not_null())
+        .group_by("doc_id")
+        .agg(pl.col("organization").min())
+    )
+    for doc_id, name in named.iter_rows():
+        mentions.setdefault(doc_id, orgs.Mention(name, None, None, doc_id))
+    doc_org, org_counts = orgs.resolve_into(con, list(mentions.values()), run_id=run_id)
+    counts.update(org_counts)
+    con.register(
+        "_doc_org",
+        pl.DataFrame(
+            {"doc_id": list(doc_org), "org_id": list(doc_org.values())},
+            schema={"doc_id": pl.Utf8, "org_id": pl.Utf8},
+        ).to_arrow(),
+    )
+
+    con.execute(
+        "DELETE FROM reports WHERE doc_id IN (SELECT doc_id FROM _todo) "
+        "AND doc_id NOT IN (SELECT doc_id FROM _reports_in)"
+    )
+    counts["reports_loaded"] = con.execute(
+        "INSERT OR REPLACE INTO reports (doc_id, title, organization, province, district, period, "
+        "report_type, meeting_date, published_date, source_name, inferred, org_id) "
+        "SELECT r.doc_id, r.title, r.organization, r.province, r.district, r.period, "
+        "r.report_type, CAST(r.meeting_date AS DATE), CAST(r.published_date AS DATE), "
+        "r.source_name, r.inferred, m.org_id "
+        "FROM _reports_in r JOIN _todo USING (doc_id) LEFT JOIN _doc_org m USING (doc_id) "
+        "ORDER BY r.doc_id"
+    ).fetchall()[0][0]
+
+    counts["facts_deleted"] = con.execute(
+        "DELETE FROM facts WHERE doc_id IN (SELECT doc_id FROM _todo)"
+    ).fetchall()[0][0]
+    counts["facts_loaded"] = con.execute(
+        "INSERT INTO facts (fact_id, doc_id, metric, value, unit, qualifier, denominator, pct, "
+        "scope, subject, label, evidence, start_offset, end_offset, doc_length, organization, "
+        "period, report_type, extractor_version, run_id, dq_status, dq_warnings, value_max, "
+        "org_id) "
+        "SELECT f.fact_id, f.doc_id, f.metric, f.value, f.unit, f.qualifier, f.denominator, "
+        'f.pct, f.scope, f.subject, f.label, f.evidence, f."start", f."end", f.doc_length, '
+        "f.organization, f.period, f.report_type, f.extractor_version, f.run_id, f.dq_status, "
+        "f.dq_warnings, f.value_max, m.org_id "
+        "FROM _facts_in f SEMI JOIN _todo t ON t.doc_id = f.doc_id "
+        "LEFT JOIN _doc_org m ON m.doc_id = f.doc_id "
+        'ORDER BY f.doc_id, f."start", f.fact_id'
+    ).fetchall()[0][0]
+    counts["facts_skipped"] = facts.height - counts["facts_loaded"]
+
+    # Quarantine: a record keeps its first quarantine row; one that failed, was released and
+    # fails again is reopened; one whose document came back without it is released.
+    counts["quarantine_reopened"] = con.execute(
+        "UPDATE quarantine SET released = false, released_run = NULL, run_id = q.run_id, "
+        "reasons = q.reasons, record = q.record FROM _quarantine_in q "
+        "WHERE quarantine.record_id = q.record_id AND quarantine.released"
+    ).fetchall()[0][0]
+    counts["quarantine_added"] = con.execute(
+        "INSERT INTO quarantine (record_id, record_type, doc_id, run_id, reasons, record, "
+        "released, released_run) SELECT record_id, record_type, doc_id, run_id, reasons, record, "
+        "false, NULL FROM _quarantine_in "
+        "WHERE record_id NOT IN (SELECT record_id FROM quarantine) ORDER BY record_id"
+    ).fetchall()[0][0]
+    counts["quarantine_released"] = con.execute(
+        "UPDATE quarantine SET released = true, released_run = ? "
+        "WHERE NOT released AND doc_id IN (SELECT doc_id FROM _todo) "
+        "AND record_id NOT IN (SELECT record_id FROM _quarantine_in)",
+        [run_id],
+    ).fetchall()[0][0]
+
+    con.execute("DELETE FROM dq_results WHERE run_id IN (SELECT DISTINCT run_id FROM _dq_in)")
+    counts["dq_results"] = con.execute(
+        "INSERT INTO dq_results (run_id, suite, expectation, severity, success, observed, "
+        "unexpected_count) SELECT run_id, suite, expectation, severity, success, "
+        "CAST(observed AS VARCHAR), unexpected_count FROM _dq_in "
+        "ORDER BY run_id, suite, expectation"
+    ).fetchall()[0][0]
+
+    # Failures: one row per document and stage; reopened if it fails again after a fix.
+    con.execute(
+        "CREATE TEMP TABLE _fail_in (failure_id VARCHAR, doc_id VARCHAR, uri VARCHAR, "
+        "stage VARCHAR, reason VARCHAR, run_id VARCHAR)"
+    )
+    if failure_rows:
+        con.executemany("INSERT INTO _fail_in VALUES (?, ?, ?, ?, ?, ?)", failure_rows)
+    con.execute(
+        "UPDATE failures SET resolved_run = NULL, run_id = i.run_id, reason = i.reason, "
+        "uri = i.uri FROM _fail_in i "
+        "WHERE failures.failure_id = i.failure_id AND failures.resolved_run IS NOT NULL"
+    )
+    counts["failures_added"] = con.execute(
+        "INSERT INTO failures (failure_id, doc_id, uri, stage, reason, run_id) "
+        "SELECT * FROM _fail_in WHERE failure_id NOT IN (SELECT failure_id FROM failures) "
+        "ORDER BY failure_id"
+    ).fetchall()[0][0]
+    counts["failures_resolved"] = con.execute(
+        "UPDATE failures SET resolved_run = ? WHERE resolved_run IS NULL "
+        "AND doc_id IN (SELECT doc_id FROM _todo) "
+        "AND failure_id NOT IN (SELECT failure_id FROM _fail_in)",
+        [run_id],
+    ).fetchall()[0][0]
+
+    counts["catalog_changed"] = _load_catalog(con)
+
+    values = {c: run.get(c) for c in RUN_COLUMNS}
+    for c in ("documents_new", "documents_changed", "documents_unchanged", "facts_loaded"):
+        if values[c] is None:
+            values[c] = counts.get(c)
+    cols = ", ".join(RUN_COLUMNS)
+    marks = ", ".join("?" for _ in RUN_COLUMNS)
+    con.execute(
+        f"INSERT OR REPLACE INTO runs ({cols}) VALUES ({marks})", [values[c] for c in RUN_COLUMNS]
+    )
+    counts["runs"] = 1
+
+    for t in ("_batch", "_todo", "_fail_in"):
+        con.execute(f"DROP TABLE {t}")
+    return {k: int(v) for k, v in counts.items()}
+
+
+def known_documents(db_path: Path | str) -> dict[str, tuple[str, str]]:
+    """doc_id -> (content_hash, extractor_version): what the flow may skip tonight."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return {}
+    db.ensure_current(db_path)
+    con = db.connect_read(db_path)
+    try:
+        rows = con.execute(
+            "SELECT doc_id, content_hash, extractor_version FROM documents"
+        ).fetchall()
+    finally:
+        con.close()
+    return {d: (h, v) for d, h, v in rows}
+
+
+def fact_history(db_path: Path | str) -> pl.DataFrame:
+    """Earlier values of organizations' own numbers, for cross-run checks.
+
+    Each value is listed under every name its organization was written with, so a
+    check grouping by the name in tonight's article finds it whatever the spelling.
+    """
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return pl.DataFrame(schema=HISTORY_SCHEMA)
+    db.ensure_current(db_path)
+    con = db.connect_read(db_path)
+    try:
+        frame = con.sql(
+            "SELECT DISTINCT coalesce(a.alias, f.organization) AS organization, f.metric, "
+            "f.period, f.value, f.doc_id FROM facts f "
+            "LEFT JOIN org_aliases a ON a.org_id = f.org_id "
+            "WHERE f.scope = 'org' AND f.subject IS NULL AND (a.alias IS NOT NULL OR "
+            "f.organization IS NOT NULL) "
+            "UNION SELECT f.organization, f.metric, f.period, f.value, f.doc_id FROM facts f "
+            "WHERE f.scope = 'org' AND f.subject IS NULL AND f.organization IS NOT NULL "
+            "ORDER BY ALL"
+        ).pl()
+    finally:
+        con.close()
+    return frame.cast(HISTORY_SCHEMA)
