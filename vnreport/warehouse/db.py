@@ -243,6 +243,7 @@ def writer(
             _remove(next_path)
             raise WarehouseError(f"{db_path}: cannot open a copy for writing: {exc}") from exc
         try:
+            con.execute("SET TimeZone = 'UTC'")
             migrate(con)
             yield con
             con.execute("CHECKPOINT")
