@@ -1,0 +1,363 @@
+"""Document fields: who reports, where, for which period, at which meeting, from which source.
+
+A report article names its organization in the headline and again in the
+meeting sentence (`Ngày 29/12, ... Xí nghiệp X tổ chức Hội nghị tổng kết năm
+2023`); the period and the kind of review come from the words right after the
+review verb, not from the plans for next year that follow. Dates written
+without a year (`Ngày 29/12`) take the year a reader would give them from the
+period under review, and are marked `inferred`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+
+from vnreport.records import CleanDoc
+
+PROVINCES = (
+    "An Giang|Bà Rịa - Vũng Tàu|Bà Rịa-Vũng Tàu|Bạc Liêu|Bắc Giang|Bắc Kạn|Bắc Ninh|Bến Tre|"
+    "Bình Dương|Bình Định|Bình Phước|Bình Thuận|Cà Mau|Cao Bằng|Cần Thơ|Đà Nẵng|Đắk Lắk|"
+    "Đắk Nông|Điện Biên|Đồng Nai|Đồng Tháp|Gia Lai|Hà Giang|Hà Nam|Hà Nội|Hà Tĩnh|Hải Dương|"
+    "Hải Phòng|Hậu Giang|Hòa Bình|Hồ Chí Minh|Hưng Yên|Khánh Hòa|Kiên Giang|Kon Tum|Lai Châu|"
+    "Lạng Sơn|Lào Cai|Lâm Đồng|Long An|Nam Định|Nghệ An|Ninh Bình|Ninh Thuận|Phú Thọ|Phú Yên|"
+    "Quảng Bình|Quảng Nam|Quảng Ngãi|Quảng Ninh|Quảng Trị|Sóc Trăng|Sơn La|Tây Ninh|Thái Bình|"
+    "Thái Nguyên|Thanh Hóa|Thừa Thiên Huế|Huế|Tiền Giang|Trà Vinh|Tuyên Quang|Vĩnh Long|Vĩnh Phúc|"
+    "Yên Bái"
+)
+# Districts of the centrally governed cities, so a district-level report can be placed.
+CITY_DISTRICTS = {
+    "Hà Nội": "Ba Đình|Hoàn Kiếm|Tây Hồ|Long Biên|Cầu Giấy|Đống Đa|Hai Bà Trưng|Hoàng Mai|"
+    "Thanh Xuân|Nam Từ Liêm|Bắc Từ Liêm|Hà Đông|Sơn Tây|Ba Vì|Chương Mỹ|Đan Phượng|Đông Anh|"
+    "Gia Lâm|Hoài Đức|Mê Linh|Mỹ Đức|Phú Xuyên|Phúc Thọ|Quốc Oai|Sóc Sơn|Thạch Thất|Thanh Oai|"
+    "Thanh Trì|Thường Tín|Ứng Hòa",
+    "Hải Phòng": "Hồng Bàng|Ngô Quyền|Lê Chân|Hải An|Kiến An|Đồ Sơn|Dương Kinh|An Dương|An Lão|"
+    "Kiến Thụy|Thủy Nguyên|Tiên Lãng|Vĩnh Bảo|Cát Hải|Bạch Long Vĩ",
+    "Đà Nẵng": "Hải Châu|Thanh Khê|Sơn Trà|Ngũ Hành Sơn|Liên Chiểu|Cẩm Lệ|Hòa Vang",
+    "Hồ Chí Minh": "Bình Thạnh|Gò Vấp|Phú Nhuận|Tân Bình|Tân Phú|Bình Tân|Thủ Đức|Củ Chi|Hóc Môn|"
+    "Bình Chánh|Nhà Bè|Cần Giờ",
+    "Cần Thơ": "Ninh Kiều|Bình Thủy|Cái Răng|Ô Môn|Thốt Nốt|Phong Điền|Cờ Đỏ|Thới Lai|Vĩnh Thạnh",
+}
+_UP = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
+_NAME = rf"[{_UP}][\w]*(?:[ \u00a0][{_UP}\d][\w]*){{0,3}}"
+PROVINCE_RE = re.compile(rf"(?<!\w)({PROVINCES})(?!\w)")
+PROVINCE_PREFIXED_RE = re.compile(
+    rf"(?<!\w)(?:tỉnh|thành phố|Thành phố|TP\.?|Tp\.?|TP\.HCM)[ \u00a0]*({PROVINCES})(?!\w)"
+)
+DISTRICT_RE = re.compile(
+    rf"(?<!\w)(?:quận|Quận|huyện|Huyện|thị xã|Thị xã)(?: ủy| uỷ)?[ \u00a0]+({_NAME})"
+)
+ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+REVIEW_RE = re.compile(
+    r"(?<!\w)(?:tổng kết|sơ kết|giao ban|đánh giá|kiểm điểm|báo cáo|hội nghị|đại hội|tổng kết công tác)(?!\w)",
+    re.I,
+)
+PERIOD_RE = re.compile(
+    r"(?P<half>(?:6|sáu) tháng (?P<which>đầu|cuối) năm[ \u00a0]*(?P<hy>\d{4})?)|"
+    r"(?P<q>quý[ \u00a0]+(?P<qn>IV|III|II|I|[1-4])(?![\w])(?:[ \u00a0]*(?:năm[ \u00a0]*|/[ \u00a0]*)(?P<qy>\d{4}))?)|"
+    r"(?P<term>nhiệm kỳ[ \u00a0]*(?P<t1>\d{4})[ \u00a0]*[-–][ \u00a0]*(?P<t2>\d{4}))|"
+    r"(?P<year>năm[ \u00a0]+(?P<y>\d{4}))",
+    re.I,
+)
+FUTURE_BEFORE_RE = re.compile(
+    r"(?:triển khai|phương hướng|kế hoạch|nhiệm vụ|chương trình công tác|thực hiện chương trình)"
+    r"[ \u00a0\w,]{0,25}$",
+    re.I,
+)
+DATE_RE = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})[ \u00a0]*[/.\-][ \u00a0]*(?P<m>\d{1,2})(?:[ \u00a0]*[/.\-][ \u00a0]*(?P<y>\d{4}))?(?![\d/])"
+)
+MEETING_VERB_RE = re.compile(
+    r"(?<!\w)(?:đã )?(?:tổ chức|tiến hành|long trọng tổ chức|họp|tổng kết|sơ kết|"
+    r"tổ chức hội nghị|tổ chức sinh hoạt|tổ chức lễ)(?!\w)",
+    re.I,
+)
+ORG_HEAD = (
+    r"Đảng ủy|Đảng uỷ|Đảng bộ|Chi bộ|Công ty|Tổng công ty|Tổng Công ty|Tập đoàn|Ngân hàng|Xí nghiệp|"
+    r"Nhà máy|Cụm|Khu công nghiệp|Hợp tác xã|HTX|Trung tâm|Trường|Bệnh viện|Ban|Liên đoàn|Công đoàn|"
+    r"Hiệp hội|Hội"
+)
+ORG_START_RE = re.compile(rf"(?<!\w)(?:{ORG_HEAD})(?!\w)")
+PUBLISHED_RE = re.compile(
+    r"(?:Ngày đăng|Đăng ngày|Ngày xuất bản|Xuất bản|Cập nhật|Ngày cập nhật|Đăng lúc|Thời gian đăng)"
+    r"[:\s\u00a0]*(?:lúc[\s\u00a0]*\d{1,2}[:h]\d{2}[\s\u00a0]*,?[\s\u00a0]*)?(?:ngày[\s\u00a0]*)?"
+    r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})",
+    re.I,
+)
+SOURCE_RE = re.compile(
+    r"(?:^|\n)[ \t\u00a0]*(?:Nguồn|Theo)[ \t\u00a0]*[:\-–][ \t\u00a0]*(?P<s>[^\n,;]+)", re.I
+)
+
+
+def _nfc(s: str) -> str:
+    return unicodedata.normalize("NFC", s)
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _lines(text: str) -> list[str]:
+    return [ln.strip() for ln in text.split("\n") if ln.strip()]
+
+
+def _title(doc: CleanDoc, text: str) -> str | None:
+    if doc.title:
+        return _nfc(doc.title).strip()
+    lines = _lines(text)
+    for ln in lines[:3]:
+        if len(ln) >= 20 and not ln.endswith(":") and len(ln) < 300:
+            return ln
+    return None
+
+
+def _meeting_sentence(text: str) -> tuple[int, str] | None:
+    """The first sentence that dates a meeting and says who held it."""
+    head = text[:4000]
+    for m in re.finditer(r"[^\n.]*(?:\.(?!\s)[^\n.]*)*", head):
+        s = m.group()
+        if len(s) < 30:
+            continue
+        if MEETING_VERB_RE.search(s) and (DATE_RE.search(s) or re.search(r"\bngày\b", s, re.I)):
+            return m.start(), s
+    return None
+
+
+def _org_before_verb(s: str) -> str | None:
+    """The organization named as the subject of the meeting verb in `s`."""
+    v = MEETING_VERB_RE.search(s)
+    if not v:
+        return None
+    left = s[: v.start()]
+    # `Tại Công ty X, Cụm số 7 tổ chức ...`: the subject is the last comma-separated part
+    # that starts with an organization
+    parts = [m.end() for m in re.finditer(rf",[ \u00a0]*(?=(?:{ORG_HEAD})(?!\w))", left)]
+    if parts:
+        left = left[parts[-1] :]
+    starts = [m.start() for m in ORG_START_RE.finditer(left)]
+    for st in starts:
+        cand = left[st:].strip(" ,;:–-")
+        # a clause break between the name and the verb means it is not the subject
+        if re.search(r"[,;]\s*(?:[Tt]ại|[Ss]áng|[Cc]hiều|[Nn]gày)", cand):
+            continue
+        cand = re.sub(r"\s+(?:đã|vừa|sẽ|long trọng)$", "", cand).strip()
+        if 3 <= len(cand) <= 120:
+            return cand
+    return None
+
+
+def _complete(name: str, text: str, district: str | None, province: str | None) -> str:
+    """`Đảng ủy khối doanh nghiệp quận` -> the fuller `... quận Tây Hồ` the text also uses."""
+    if not re.search(r"(?:quận|huyện|tỉnh|thành phố|thị xã)$", name, re.I):
+        return name
+    m = re.search("(?i:" + re.escape(name) + rf")[ \u00a0]+({_NAME})", text)
+    if m:
+        return name + " " + m.group(1)
+    level = name.split()[-1].lower()
+    if level in ("quận", "huyện", "thị xã") and district:
+        return f"{name} {district}"
+    return name
+
+
+def _prefer_body_name(name: str, text: str) -> str:
+    """`Đảng ủy X` is the committee; when the text also names `Đảng bộ X`, that is the body."""
+    m = re.match(r"(Đảng ủy|Đảng uỷ)\s+(.*)", name, re.I)
+    if not m:
+        return name
+    tail = m.group(2)
+    hit = re.search(r"Đảng bộ\s+" + re.escape(tail).replace(r"\ ", r"\s+") + r"(?!\w)", text, re.I)
+    return hit.group() if hit else name
+
+
+def _organization(
+    title: str | None, text: str, msent: str | None, district, province
+) -> str | None:
+    a = _org_before_verb(title) if title else None
+    if a is None and title:
+        m = ORG_START_RE.search(title)
+        if m and m.start() == 0:
+            v = re.search(
+                r"\s(?:tổ chức|tổng kết|sơ kết|quyết tâm|đẩy mạnh|triển khai|giao ban|họp|"
+                r"đạt|hoàn thành|kết nạp|phát động|nâng cao|thực hiện)\b",
+                title,
+            )
+            a = title[: v.start()].strip() if v else None
+    b = _org_before_verb(msent) if msent else None
+    body = text[len(title) :] if title and text.startswith(title) else text
+    if a and b:
+        fa, fb = a.casefold(), b.casefold()
+        if fa.startswith(fb) or fb.startswith(fa):
+            name = a if len(a) > len(b) else b  # one is the other cut short
+        else:
+            name = a if body.count(a) > body.count(b) else b
+    else:
+        name = a or b
+    if not name:
+        return None
+    name = _complete(name, text, district, province)
+    return _prefer_body_name(name, text)
+
+
+def _province(text: str, district: str | None) -> tuple[str | None, bool]:
+    pre = Counter(m.group(1) for m in PROVINCE_PREFIXED_RE.finditer(text))
+    if pre:
+        return _canon_province(pre.most_common(1)[0][0]), False
+    if district:
+        for prov, names in CITY_DISTRICTS.items():
+            if re.fullmatch(names, district):
+                return prov, True
+    plain = Counter(m.group(1) for m in PROVINCE_RE.finditer(text))
+    if plain:
+        return _canon_province(plain.most_common(1)[0][0]), True
+    return None, False
+
+
+def _canon_province(p: str) -> str:
+    return {"Bà Rịa-Vũng Tàu": "Bà Rịa - Vũng Tàu", "Huế": "Thừa Thiên Huế"}.get(p, p)
+
+
+def _district(text: str) -> str | None:
+    found = Counter()
+    for m in DISTRICT_RE.finditer(text[:6000]):
+        name = re.split(r"[ \u00a0](?=[a-zđà-ỹ])", m.group(1))[0]
+        name = re.sub(r"[ \u00a0](?:Tp|TP|Thành|Tỉnh)$", "", name)
+        words = name.split()
+        # keep the place name, drop capitalized words of what follows (`Ngô Quyền Hải Phòng`)
+        if len(words) > 3:
+            name = " ".join(words[:2])
+        found[name] += 1
+    if not found:
+        return None
+    return found.most_common(1)[0][0]
+
+
+def _period(title: str | None, msent: str | None, text: str) -> str | None:
+    for src in (msent, title, text[:1500]):
+        if not src:
+            continue
+        rv = REVIEW_RE.search(src)
+        start = rv.start() if rv else 0
+        p = _first_period(src, start)
+        if p is None and start:
+            p = _first_period(src, 0)
+        if p:
+            return p
+    return None
+
+
+def _first_period(s: str, start: int) -> str | None:
+    for m in PERIOD_RE.finditer(s, start):
+        if FUTURE_BEFORE_RE.search(s[max(0, m.start() - 40) : m.start()]):
+            continue
+        if m.group("half"):
+            y = m.group("hy") or _year_near(s, m.end())
+            if y:
+                return f"{y}-H{1 if m.group('which').lower() == 'đầu' else 2}"
+        elif m.group("q"):
+            y = m.group("qy") or _year_near(s, m.end())
+            qn = m.group("qn").lower()
+            n = ROMAN.get(qn) or int(qn)
+            if y:
+                return f"{y}-Q{n}"
+        elif m.group("term"):
+            return f"{m.group('t1')}-{m.group('t2')}"
+        elif m.group("y"):
+            return m.group("y")
+    return None
+
+
+def _year_near(s: str, pos: int) -> str | None:
+    m = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", s[pos : pos + 80])
+    return m.group() if m else None
+
+
+def _report_type(title: str | None, msent: str | None) -> str:
+    s = " ".join(x for x in (title, msent) if x).lower()
+    if "giữa nhiệm kỳ" in s:
+        return "mid_term_review"
+    if re.search(
+        r"(?<!nghị quyết )(?<!quyết )đại hội (?:đại biểu|đảng bộ|chi bộ|lần)", s
+    ) and not re.search(r"nghị quyết đại hội", s):
+        return "congress"
+    if re.search(r"(?:6|sáu) tháng|giữa năm|nửa đầu năm", s):
+        return "half_year_review"
+    if re.search(r"giao ban|quý", s):
+        return "quarterly_briefing"
+    if re.search(r"tổng kết|cuối năm", s):
+        return "year_end_review"
+    return "other"
+
+
+def _meeting_date(msent: str | None, period: str | None, rtype: str, published: str | None):
+    if not msent:
+        return None, False
+    m = DATE_RE.search(msent)
+    if not m:
+        return None, False
+    d, mo = int(m.group("d")), int(m.group("m"))
+    if m.group("y"):
+        return _iso(int(m.group("y")), mo, d), False
+    year = None
+    if period:
+        year = int(period[:4]) if not re.match(r"\d{4}-\d{4}$", period) else None
+        if year and rtype == "year_end_review" and mo <= 3:
+            year += 1
+    if year is None and published:
+        year = int(published[:4])
+    if year is None:
+        return None, False
+    return _iso(year, mo, d), True
+
+
+def _published(doc: CleanDoc, text: str) -> str | None:
+    if doc.published_date:
+        return doc.published_date[:10]
+    m = PUBLISHED_RE.search(text[:3000])
+    if m:
+        return _iso(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    return None
+
+
+def _source(text: str) -> str | None:
+    found = None
+    for m in SOURCE_RE.finditer(text):
+        found = m.group("s").strip(" .")
+    if found and 2 <= len(found) <= 120:
+        return found
+    return None
+
+
+def document_fields(doc: CleanDoc) -> list[dict]:
+    """Document-field records (`doc`, `field`, `value`, `inferred`) for one cleaned document."""
+    text = _nfc(doc.text or "")
+    title = _title(doc, text)
+    ms = _meeting_sentence(text)
+    msent = ms[1] if ms else None
+    district = _district(text)
+    province, prov_inferred = _province(text, district)
+    period = _period(title, msent, text)
+    rtype = _report_type(title, msent)
+    published = _published(doc, text)
+    mdate, mdate_inferred = _meeting_date(msent, period, rtype, published)
+    org = _organization(title, text, msent, district, province)
+    out = []
+
+    def add(field: str, value: str | None, inferred: bool = False) -> None:
+        if value:
+            out.append({"doc": doc.doc_id, "field": field, "value": value, "inferred": inferred})
+
+    add("title", title)
+    add("organization", org)
+    add("province", province, prov_inferred)
+    add("district", district)
+    add("period", period)
+    add("report_type", rtype)
+    add("meeting_date", mdate, mdate_inferred)
+    add("published_date", published)
+    add("source", _source(text))
+    return out

@@ -1,0 +1,439 @@
+"""Extract stage: tie the numbers of a cleaned report to metrics, subjects and scopes.
+
+Reports state their results in short clauses (`kết nạp 25 đảng viên mới,
+chuyển đảng chính thức cho 50 đảng viên dự bị`), so a number is read with the
+noun written after it and the nearest cue before it in the same clause; a
+number listed right after another (`10 tập thể và 05 cá nhân`) shares its cue.
+Which cues mean what is data (`catalog.yaml`); this module holds the reading
+order. Facts keep the exact span they came from so every warehouse row can be
+traced to its words.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from vnreport.records import CleanDoc
+from vnreport.transforms.catalog import Catalog, Rule, load_catalog
+from vnreport.transforms.numbers import Quantity, find_quantities, nfc_with_map
+
+EXTRACTOR_VERSION = "1.0.0"
+
+_SP = r"[\s\u00a0]"
+CLAUSE_END_RE = re.compile(r"[;!?\n]|\.(?=[\s\u00a0]|$)|…")
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
+SENTENCE_END_RE = re.compile(rf"[!?\n]|\.(?=[\s\u00a0]|$|[{_UPPER}])|…")
+# What may stand between two listed numbers that share a cue.
+LIST_JOIN_RE = re.compile(
+    rf"^(?:{_SP}|[,(])*(?:và|với|cùng|gồm|trong đó|trong đó có|bao gồm|có)?(?:{_SP}|[,(:])*$", re.I
+)
+ADJACENT_GAP_RE = re.compile(
+    rf"^(?:{_SP}|[:,])*(?:(?:được|là|đạt|lên|có|gồm|tổng cộng|tổng số|cho){_SP}*)*$", re.I
+)
+PCT_JOIN_RE = re.compile(
+    rf"^(?:{_SP}|,)*[(\[]?{_SP}*(?:=|bằng|đạt|vượt|tăng|chiếm|tương đương|tương ứng|so với kế hoạch)?"
+    rf"{_SP}*(?:khoảng|trên|hơn|gần)?{_SP}*$",
+    re.I,
+)
+PCT_PLAN_AFTER_RE = re.compile(rf"{_SP}*\)?{_SP}*(?:so với{_SP}+)?(?:kế hoạch|KH|chỉ tiêu)", re.I)
+# Words that turn the rest of a sentence into plans, targets or someone else's economy.
+CONTEXT_RE = re.compile(
+    r"(?<!\w)(?:phấn đấu|dự kiến|mục tiêu|thời gian tới|năm tới|sắp tới|giai đoạn tới|sẽ|"
+    r"giải pháp|nhiệm vụ trọng tâm|phương hướng|định hướng|của tỉnh|toàn tỉnh|của thành phố|"
+    r"toàn thành phố|cả nước|toàn quốc|GRDP|IIP|chỉ số sản xuất|kinh tế của|ngân sách tỉnh)(?!\w)",
+    re.I,
+)
+_CAP_WORD = rf"(?:[{_UPPER}][\w]*|\d+)"
+ORG_TYPES = (
+    r"Đảng bộ|Đảng ủy|Đảng uỷ|Chi bộ|Công ty|Tổng công ty|Tổng Công ty|Tập đoàn|Ngân hàng|"
+    r"Xí nghiệp|Nhà máy|Trường|Bệnh viện|Hợp tác xã|HTX|Cụm|Khu công nghiệp|KCN|Trung tâm|Ban|"
+    r"Đảng ủy Khối|Đảng bộ Khối|Liên đoàn|Công đoàn|Chi nhánh|Viện|Hội"
+)
+_NAME_WORD = (
+    rf"(?:{_CAP_WORD}|cổ phần|CP|TNHH|MTV|một thành viên|huyện|quận|thị xã|thành phố|tỉnh|xã|"
+    rf"phường|thị trấn|các|khối|bộ phận|cơ sở|[a-zà-ỹđ]+(?={_SP}+[\w]))"
+)
+ORG_RE = re.compile(rf"(?<!\w)(?:{ORG_TYPES})(?:{_SP}+{_NAME_WORD}){{1,9}}")
+_ORG_STOP = re.compile(
+    r"^(?:kết|nạp|đã|có|được|tổ|chức|đạt|với|và|cho|tại|ở|trong|thực|hiện|hoàn|thành|là|của|"
+    r"đề|nghị|phát|triển|chuyển|tăng|giảm|luôn|tiếp|tục|cũng|vẫn|đang|sẽ|đến|từ|trên|dưới|gồm|"
+    r"năm|quý|tháng|ngày|khen|thưởng|trao|tặng|nộp|doanh|thu|lợi|nhuận|ủng|hộ|xét|giới|thiệu|"
+    r"lãnh|đạo|chỉ|quan|tâm|triển|khai|tham|gia|dự|thăm|hỗ|trợ|vượt|nhận|làm|thủ|tục|lớp)$",
+    re.I,
+)
+SUBJECT_AFTER_RE = re.compile(
+    rf"^{_SP}*(?:mới{_SP}+)?(?:ở|tại|của|thuộc){_SP}+(?=(?:{ORG_TYPES}))", re.I
+)
+
+
+@dataclass
+class _Fact:
+    q: Quantity
+    metric: str
+    unit: str
+    value: float
+    start: int
+    end: int
+    noun_end: int
+    label: str | None = None
+    pct: float | None = None
+    subject: str | None = None
+    scope: str = "org"
+    head: str = ""
+
+
+def _clean_num(v: float | None) -> float | int | None:
+    if v is None:
+        return None
+    r = round(v, 6)
+    return int(round(r)) if abs(r - round(r)) < 1e-6 and abs(r) < 1e18 else r
+
+
+def _fold(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+def _org_key(name: str, abbreviations: dict[str, str]) -> set[str]:
+    s = name
+    for short, full in abbreviations.items():
+        s = re.sub(rf"(?<!\w){re.escape(short)}(?!\w)", full, s)
+    s = _fold(s).replace("đảng uỷ", "đảng ủy").replace("đảng ủy", "đảng bộ")
+    words = set(re.findall(r"\w+", s)) - {"các", "những", "của", "và", "số"}
+    return words
+
+
+def same_org(a: str, b: str | None, abbreviations: dict[str, str]) -> bool:
+    """True when `a` names the organization `b` (or a shortened form of it)."""
+    if not b:
+        return False
+    ka, kb = _org_key(a, abbreviations), _org_key(b, abbreviations)
+    return ka <= kb or kb <= ka
+
+
+ORGAN_PREFIX_RE = re.compile(
+    r"^(?:Ban (?:Chấp hành|chấp hành|Thường vụ|thường vụ)|BCH|BTV|Thường trực|Ủy ban Kiểm tra|UBKT)\s+"
+)
+GENERIC_NAME_WORDS = {"Khối", "Cụm", "Đảng", "Ủy", "Uỷ", "Bộ", "Chi", "Cơ", "Sở", "Doanh", "Nghiệp"}
+COMPANY_WORDS_RE = re.compile(r"(?<!\w)(?:cổ phần|CP|TNHH|MTV|một thành viên)(?!\w)", re.I)
+
+
+def _trim_org(name: str) -> str:
+    name = ORGAN_PREFIX_RE.sub("", name)
+    words = name.split()
+    # stop at the first verb-like or time word after the type word
+    for i, w in enumerate(words[2:], start=2):
+        if _ORG_STOP.match(w) or w.lower() in ("nhiệm", "kỳ", "khóa", "khoá"):
+            words = words[:i]
+            break
+    if not COMPANY_WORDS_RE.search(" ".join(words)):
+        while len(words) > 2 and words[-1].islower():
+            words.pop()
+    return " ".join(words).strip(" ,")
+
+
+def _named(name: str) -> bool:
+    """A real name has a capitalized word or a number after its type word."""
+    rest = name.split()[2:] if len(name.split()) > 2 else name.split()[1:]
+    return any(re.match(_CAP_WORD, w) and w not in GENERIC_NAME_WORDS for w in rest)
+
+
+class _Reader:
+    """One pass over one text: clause and sentence limits computed once."""
+
+    def __init__(self, text: str, catalog: Catalog, organization: str | None, period: str | None):
+        self.t = text
+        self.cat = catalog
+        self.org = organization
+        self.clause_ends = [m.start() for m in CLAUSE_END_RE.finditer(text)]
+        self.sent_ends = [m.start() for m in SENTENCE_END_RE.finditer(text)]
+        self.next_year = None
+        m = re.match(r"(\d{4})", period or "")
+        if m:
+            self.next_year = str(int(m.group(1)) + 1)
+
+    def _bounds(self, ends: list[int], pos: int) -> tuple[int, int]:
+        i = bisect.bisect_left(ends, pos)
+        start = ends[i - 1] + 1 if i else 0
+        end = ends[i] if i < len(ends) else len(self.t)
+        return start, end
+
+    def clause(self, pos: int) -> tuple[int, int]:
+        return self._bounds(self.clause_ends, pos)
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        return self._bounds(self.sent_ends, pos)
+
+
+def _kind_ok(rule: Rule, q: Quantity, has_noun: bool) -> bool:
+    money_like = q.is_money or (q.scaled and q.value >= 1e6 and not has_noun)
+    if rule.kind == "money":
+        return money_like and not q.per_person_month
+    if rule.kind == "income":
+        return q.per_person_month
+    if rule.kind == "pct":
+        return q.is_pct
+    return not (q.is_pct or money_like)
+
+
+def _match_rule(rd: _Reader, rule: Rule, q: Quantity, win_start: int, clause_end: int):
+    """(distance, noun_end, cue_start) when `rule` fits `q`, else None."""
+    t = rd.t
+    qs = q.qualifier_start if q.qualifier_start is not None else q.start
+    noun_end = q.end
+    if rule.noun is not None:
+        m = rule.noun.match(t, q.end)
+        if not m:
+            return None
+        noun_end = m.end()
+    else:
+        m = rd.cat.nouns.match(t, q.end)  # `tăng 34 Chi bộ`: the noun still ends the phrase
+        if m:
+            noun_end = m.end()
+    if not _kind_ok(rule, q, rule.noun is not None):
+        return None
+    distance = 500
+    cue_start = None
+    if rule.before is not None:
+        last = None
+        for m in rule.before.finditer(t, win_start, qs):
+            last = m
+        if last is None:
+            return None
+        if rule.adjacent and not ADJACENT_GAP_RE.match(t[last.end() : qs]):
+            return None
+        distance = qs - last.end()
+        cue_start = last.start()
+    if rule.not_before is not None and rule.not_before.search(t, max(win_start, qs - 40), qs):
+        return None
+    tail = t[noun_end : min(clause_end, noun_end + 120)]
+    if rule.after is not None:
+        m = rule.after.search(tail)
+        if not m:
+            return None
+        distance = min(distance, m.start())
+    if rule.not_after is not None and rule.not_after.search(tail):
+        return None
+    return distance, noun_end, cue_start
+
+
+def _unit_value(q: Quantity, unit: str) -> float:
+    v = q.value
+    if unit in ("person", "org", "count") and q.alt_thousands and v != int(v):
+        v = q.alt_thousands  # `1,840 đảng viên`: English grouping
+    return v
+
+
+def _label(t: str, q: Quantity, noun_end: int, clause_end: int) -> str:
+    after = t[q.end : min(clause_end, q.end + 60)]
+    words = re.findall(r"[^\W\d_]+", after)
+    if q.is_pct or not words:
+        before = re.findall(r"[^\W\d_]+", t[max(0, q.start - 40) : q.start])
+        words = (before[-4:] if not words else []) + words
+    return " ".join(words[:6]) or "số liệu"
+
+
+def _head(t: str, q: Quantity) -> str:
+    words = re.findall(r"[^\W\d_]+", t[q.end : q.end + 40].casefold())
+    words = [w for w in words if w not in ("các", "những", "đồng", "tỷ", "triệu", "nghìn")]
+    return " ".join(words[:2])
+
+
+def _find_subject(rd: _Reader, clause_start: int, q: Quantity, noun_end: int) -> str | None:
+    t = rd.t
+    m = SUBJECT_AFTER_RE.match(t, noun_end)
+    cands = []
+    if m:
+        m2 = ORG_RE.match(t, m.end())
+        if m2:
+            cands.append(m2.group())
+    if not cands:
+        for m2 in ORG_RE.finditer(t, clause_start, q.start):
+            cands.append(m2.group())
+        cands = cands[-1:]
+    for c in cands:
+        name = _trim_org(c)
+        if not _named(name) or same_org(name, rd.org, rd.cat.abbreviations):
+            continue
+        return name
+    return None
+
+
+def _is_context(rd: _Reader, pos: int) -> bool:
+    s, _ = rd.sentence(pos)
+    seg = rd.t[s:pos]
+    if CONTEXT_RE.search(seg):
+        return True
+    return bool(rd.next_year and re.search(rf"(?:năm|kế hoạch|KH)\s+{rd.next_year}", seg))
+
+
+def extract_facts(
+    text: str,
+    *,
+    doc_id: str = "",
+    organization: str | None = None,
+    period: str | None = None,
+    catalog: Catalog | None = None,
+) -> list[dict]:
+    """Fact records for one cleaned text (contract shape, plus `value_max`)."""
+    cat = catalog or load_catalog()
+    t, index = nfc_with_map(text)
+    rd = _Reader(t, cat, organization, period)
+    facts: list[_Fact] = []
+    prev_q: Quantity | None = None
+    prev_win = 0
+    prev_noun_end = -1
+    for q in find_quantities(t):
+        c_start, c_end = rd.clause(q.start)
+        qs = q.qualifier_start if q.qualifier_start is not None else q.start
+        # a number listed right after another shares its cue
+        if prev_q is not None and prev_q.start >= c_start:
+            joined = prev_noun_end <= qs and LIST_JOIN_RE.match(t[prev_noun_end:qs])
+            win = prev_win if joined else prev_q.end
+        else:
+            win = c_start
+        win = max(win, qs - 160, c_start)
+        if q.is_pct and _attach_pct(rd, facts, q):
+            continue
+        best = None
+        for rule in cat.rules:
+            if best is not None and rule.priority < best[0][0]:
+                break
+            got = _match_rule(rd, rule, q, win, c_end)
+            if got is None:
+                continue
+            metric = cat.metrics[rule.metric]
+            unit = metric.unit
+            value = _unit_value(q, unit if unit != "any" else "count")
+            if rule.metric != "other" and not cat.plausible(rule.metric, value):
+                continue
+            key = (rule.priority, -got[0])
+            if best is None or key > best[0]:
+                best = (key, rule, got, value)
+        fact = None
+        if best is not None:
+            _, rule, (_, noun_end, cue_start), value = best
+            unit = cat.metrics[rule.metric].unit
+            if unit == "any":
+                m = cat.nouns.match(t, q.end)
+                unit = m.lastgroup if m else "count"
+            start = cue_start if cue_start is not None and qs - cue_start <= 60 else qs
+            fact = _Fact(q, rule.metric, unit, value, min(start, qs), noun_end, noun_end)
+            if rule.label:
+                fact.label = rule.label + ": " + _label(t, q, noun_end, c_end)
+        else:
+            fact = _other(rd, q, qs, c_end)
+        if fact is None:
+            continue
+        if fact.metric == "other" and fact.label is None:
+            fact.label = _label(t, q, fact.noun_end, c_end)
+        fact.head = _head(t, q)
+        fact.subject = _find_subject(rd, c_start, q, fact.noun_end)
+        fact.scope = "context" if _is_context(rd, q.start) else "org"
+        facts.append(fact)
+        prev_q, prev_win, prev_noun_end = q, win, fact.noun_end
+    return [_record(f, t, text, index, doc_id) for f in _dedup(facts)]
+
+
+def _other(rd: _Reader, q: Quantity, qs: int, c_end: int) -> _Fact | None:
+    t = rd.t
+    if q.is_pct:
+        return _Fact(q, "other", "pct", q.value, qs, q.end, q.end)
+    if q.is_money or q.per_person_month:
+        unit = "vnd_per_person_month" if q.per_person_month else "vnd"
+        return _Fact(q, "other", unit, q.value, qs, q.end, q.end)
+    m = rd.cat.nouns.match(t, q.end)
+    if not m:
+        return None
+    unit = m.lastgroup or "count"
+    return _Fact(q, "other", unit, _unit_value(q, unit), qs, m.end(), m.end())
+
+
+def _attach_pct(rd: _Reader, facts: list[_Fact], q: Quantity) -> bool:
+    """`(92,7%)`, `, đạt 143,8% kế hoạch`: a rate stated with the fact before it."""
+    t = rd.t
+    s_start, _ = rd.sentence(q.start)
+    qs = q.qualifier_start if q.qualifier_start is not None else q.start
+    if re.match(
+        rf"{_SP}*(?:đảng viên|chi bộ|cán bộ|doanh nghiệp|đơn vị|tổ chức)",
+        t[q.end : q.end + 20],
+        re.I,
+    ):
+        return False
+    for f in reversed(facts):
+        if f.start < s_start:
+            return False
+        gap = t[f.noun_end : qs]
+        if gap.count(")") > gap.count("("):
+            continue  # the fact sits inside a parenthesis that closed before the rate
+        if f.unit == "pct" or f.pct is not None:
+            return False
+        plain = re.sub(r"\([^()]*\)", "", gap)
+        if PCT_JOIN_RE.match(gap) or (
+            PCT_PLAN_AFTER_RE.match(t, q.end) and len(plain) <= 100 and ";" not in plain
+        ):
+            f.pct = q.value
+            if len(gap) <= 40:
+                f.end = max(f.end, q.end + (1 if t[q.end : q.end + 1] == ")" else 0))
+            return True
+        return False
+    return False
+
+
+def _dedup(facts: list[_Fact]) -> list[_Fact]:
+    """The same figure repeated (a caption, a closing speech) is one fact."""
+    seen: set[tuple] = set()
+    full_ratios = {f.head for f in facts if f.q.denominator and f.q.denominator == f.value}
+    out = []
+    for f in facts:
+        if f.metric == "other":
+            key = ("other", f.unit, _clean_num(f.value), f.q.denominator, f.head, f.subject)
+            if f.unit == "pct" and f.value == 100 and f.head in full_ratios:
+                continue  # `100% các chỉ tiêu` restates `10/10 chỉ tiêu`
+        else:
+            key = (f.metric, _clean_num(f.value), f.q.denominator, f.subject, f.scope)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    return out
+
+
+def _record(f: _Fact, t: str, original: str, index: list[int] | None, doc_id: str) -> dict:
+    start, end = f.start, max(f.end, f.q.end)
+    if index is not None:
+        start, end = index[start], index[end] if end < len(index) else len(original)
+    q = f.q
+    value_max = q.value_max
+    return {
+        "doc": doc_id,
+        "metric": f.metric,
+        "value": _clean_num(f.value),
+        "unit": f.unit,
+        "qualifier": q.qualifier,
+        "denominator": _clean_num(q.denominator),
+        "pct": _clean_num(f.pct),
+        "scope": f.scope,
+        "subject": f.subject,
+        "label": f.label,
+        "evidence": original[start:end],
+        "start": start,
+        "end": end,
+        "value_max": _clean_num(value_max),
+    }
+
+
+def extract_document(doc: CleanDoc) -> tuple[list[dict], list[dict]]:
+    """(fact records, document-field records) for one cleaned document."""
+    from vnreport.transforms.docfields import document_fields
+
+    fields = document_fields(doc)
+    by_name = {r["field"]: r["value"] for r in fields}
+    facts = extract_facts(
+        doc.text or "",
+        doc_id=doc.doc_id,
+        organization=by_name.get("organization"),
+        period=by_name.get("period"),
+    )
+    return facts, fields

@@ -1,0 +1,439 @@
+"""Vietnamese number grammar: find quantities in text and normalize them.
+
+Reports write `1.840` for 1840 and `9.605,38` for 9605.38, pad with zeros
+(`02`), multiply with scale words (`3,2 ngàn`, `474 triệu đồng`), spell small
+counts in words (`sáu chi bộ`, `ba mươi mốt`), pair an achieved number with its
+plan (`69/48`), give ranges (`9 - 10 triệu`) and hedge (`khoảng`, `trên`). This
+module turns all of those into a `Quantity` with its exact span; deciding what a
+quantity *means* (metric, subject, scope) is the extractor's job, but telling a
+count from a date, a year, a document number or a list label is done here,
+because it depends only on how the number is written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+SCALES = {"nghìn": 1e3, "ngàn": 1e3, "vạn": 1e4, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
+
+DIGIT_WORDS = {
+    "không": 0,
+    "một": 1,
+    "mốt": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "tư": 4,
+    "năm": 5,
+    "lăm": 5,
+    "nhăm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
+}
+_WORD_ALT = "|".join(
+    sorted(
+        [*DIGIT_WORDS, "mười", "mươi", "chục", "trăm", "linh", "lẻ", *SCALES],
+        key=len,
+        reverse=True,
+    )
+)
+WORD_NUMBER_RE = re.compile(rf"(?<!\w)(?:{_WORD_ALT})(?:[ \-](?:{_WORD_ALT}))*(?!\w)", re.I)
+
+# A run of digits with Vietnamese or English grouping; must end on a digit so a
+# full stop or comma after a number is never swallowed.
+DIGITS_RE = re.compile(r"\d(?:[\d.,]*\d)?")
+_SPACE = r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]"
+SCALE_RE = re.compile(
+    rf"{_SPACE}*(nghìn|ngàn|vạn|triệu|tỷ|tỉ)(?:{_SPACE}+(nghìn|ngàn|triệu|tỷ|tỉ))?(?!\w)", re.I
+)
+PCT_RE = re.compile(rf"{_SPACE}*(?:%|phần trăm(?!\w))", re.I)
+MONEY_RE = re.compile(
+    rf"{_SPACE}*(?:đồng(?!{_SPACE}+(?:chí|bào|đội|nghiệp|hành|lòng|thời|ý|tâm))|VNĐ|VND|vnđ|đ)(?!\w)"
+    rf"(?P<per>{_SPACE}*/{_SPACE}*(?:người|lao động|LĐ|công nhân|CN)"
+    rf"{_SPACE}*/{_SPACE}*tháng|{_SPACE}*/{_SPACE}*tháng{_SPACE}*/{_SPACE}*(?:người|lao động)"
+    rf"|{_SPACE}*/{_SPACE}*tháng|{_SPACE}*/{_SPACE}*người{_SPACE}*/{_SPACE}*năm)?",
+    re.I,
+)
+RANGE_SEP_RE = re.compile(rf"{_SPACE}*(?:[-–—]|đến|tới){_SPACE}*", re.I)
+RATIO_SEP_RE = re.compile(rf"{_SPACE}*/{_SPACE}*")
+
+QUALIFIERS = [
+    ("approx", r"bình quân khoảng|khoảng|xấp xỉ|chừng|độ"),
+    ("estimated", r"ước đạt|ước tính|ước thực hiện|ước"),
+    ("over", r"trên|hơn|vượt|ngoài"),
+    ("under", r"dưới|chưa đến|chưa tới|không quá"),
+    ("nearly", r"gần"),
+]
+QUALIFIER_RE = re.compile(
+    r"(?:(?<=\W)|^)(?P<q>"
+    + "|".join(f"(?P<{name}>{alt})" for name, alt in QUALIFIERS)
+    + rf")(?:{_SPACE}+(?:được|đạt|là|con số))?{_SPACE}*$",
+    re.I,
+)
+
+_TIME_UNITS = r"năm|tháng|tuần|ngày|giờ|phút|giây|tiếng|thế kỷ|thập kỷ|kỳ|quý|buổi sáng|h"
+DURATION_AFTER_RE = re.compile(rf"{_SPACE}*(?:{_TIME_UNITS})(?!\w)", re.I)
+# Words after which a number names or orders something instead of counting it.
+IDENT_BEFORE_RE = re.compile(
+    r"(?:(?<=\W)|^)(?:(?<!tổng )(?<!với )(?<!có )số|thứ|lần|lần thứ|khóa|khoá|kỳ|đợt|quý|tháng|"
+    r"ngày|năm|nhiệm kỳ|giai đoạn|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Thông báo|Công văn|"
+    r"Kế hoạch|Hướng dẫn|Quy định|Quyết định|Thông tư|Nghị định|Luật|Điều|Khoản|Chương|Mục|"
+    r"Cụm|Khu|Tổ|Phường|Quận|Xã|Ấp|Thôn|Khối|Đội|Phòng|Lô|Đường|Km|Tầng|Trang|Mã|Hotline|"
+    r"ĐT|SĐT|Tel|Fax|Hôm nay|Hôm qua|Tuần này|Tháng này|Tất cả|Lượt xem|Lượt truy cập|Truy cập|"
+    r"Online|Visited|Views|Xem|Đang online|ảnh|Ảnh|hình|Hình|clip|video|số điện thoại|"
+    r"phiên bản|version|ver|Covid|COVID|cấp độ|cấp|hạng|top|Top|tuổi)"
+    r"[\s\u00a0]*(?:số[\s\u00a0]*)?[:.]?[\s\u00a0]*$",
+    re.I,
+)
+DATE_BEFORE_RE = re.compile(
+    r"(?:(?<=\W)|^)(?:ngày|hôm|sáng|chiều|tối|trưa|đêm|từ|đến|tới|trước|sau|dịp|vào|"
+    r"tính đến|tính tới|đến hết|kể từ|Ngày đăng|cập nhật|ngày đăng)[\s\u00a0]*(?:ngày[\s\u00a0]*)?$",
+    re.I,
+)
+FILE_EXT_RE = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|bmp|svg|pdf|docx?|xlsx?|html?|php|aspx?)\b", re.I
+)
+URLISH_RE = re.compile(
+    r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\S+\.(?:jpe?g|png|gif|webp|bmp|svg)\b", re.I
+)
+LIST_LABEL_RE = re.compile(r"(?:^|\n)[ \t\u00a0]*\d{1,2}[.)](?=[ \t\u00a0])")
+
+
+@dataclass
+class Quantity:
+    """One number as written, with what its writing alone tells."""
+
+    start: int  # first character of the number expression (qualifier excluded)
+    end: int  # after the number, its scale word and its unit mark (%, đồng/người/tháng)
+    value: float
+    value_max: float | None = None
+    qualifier: str | None = None
+    qualifier_start: int | None = None
+    denominator: float | None = None
+    is_pct: bool = False
+    is_money: bool = False
+    per_person_month: bool = False
+    scaled: bool = False  # a scale word multiplied the number
+    words: bool = False  # written in words
+    alt_thousands: float | None = None  # `1,840`: English grouping reading, when plausible
+    raw: str = ""
+
+
+def parse_digits(s: str) -> tuple[float, float | None]:
+    """Value of a digit run under Vietnamese conventions, plus an English-grouping alternative.
+
+    `.` groups thousands when every group after it has three digits; a single
+    `,` is the decimal mark. `1.234,5` (VN) and `1,234.5` (EN) both resolve by
+    which mark comes last.
+    """
+    if "." in s and "," in s:
+        if s.rfind(",") > s.rfind("."):
+            return float(s.replace(".", "").replace(",", ".")), None
+        return float(s.replace(",", "")), None
+    if "." in s:
+        parts = s.split(".")
+        if all(len(p) == 3 for p in parts[1:]) and 1 <= len(parts[0]) <= 3:
+            return float(s.replace(".", "")), None
+        if len(parts) == 2:
+            return float(s), None
+        return float(s.replace(".", "")), None
+    if "," in s:
+        parts = s.split(",")
+        if len(parts) > 2 and all(len(p) == 3 for p in parts[1:]):
+            return float(s.replace(",", "")), None
+        if len(parts) == 2:
+            alt = float(s.replace(",", "")) if len(parts[1]) == 3 else None
+            return float(s.replace(",", ".")), alt
+        return float(s.replace(",", "")), None
+    return float(s), None
+
+
+def parse_words(s: str) -> float | None:
+    """Value of a number written in Vietnamese words (`ba mươi mốt` -> 31), or None."""
+    toks = [t for t in re.split(r"[\s\-]+", s.lower().strip()) if t]
+    if not toks:
+        return None
+    result = 0.0
+    max_scale = 1.0
+    hundreds = tens = units = 0
+    have_any = False
+    for tok in toks:
+        if tok in DIGIT_WORDS:
+            units = DIGIT_WORDS[tok]
+            have_any = True
+        elif tok == "mười":
+            tens, units, have_any = 10, 0, True
+        elif tok in ("mươi", "chục"):
+            tens, units = (units or 1) * 10, 0
+        elif tok == "trăm":
+            hundreds, units, have_any = (units or 1) * 100, 0, True
+        elif tok in ("linh", "lẻ"):
+            continue
+        elif tok in SCALES:
+            scale = SCALES[tok]
+            small = hundreds + tens + units
+            if scale > max_scale and result:
+                result = (result + small) * scale
+            else:
+                result += (small or 1) * scale
+            max_scale = max(max_scale, scale)
+            hundreds = tens = units = 0
+            have_any = True
+        else:
+            return None
+    if not have_any:
+        return None
+    return result + hundreds + tens + units
+
+
+def parse_number(s: str) -> float:
+    """Value of one number as written in digits or words; ValueError if it is neither."""
+    s = unicodedata.normalize("NFC", s).strip()
+    m = re.fullmatch(r"(\d(?:[\d.,]*\d)?)(?:[\s\u00a0]+(.+))?", s)
+    if m:
+        value, _ = parse_digits(m.group(1))
+        if m.group(2):
+            mult = parse_words(m.group(2))
+            if mult is None:
+                raise ValueError(f"not a number: {s!r}")
+            value *= mult
+        return value
+    value = parse_words(s)
+    if value is None:
+        raise ValueError(f"not a number: {s!r}")
+    return value
+
+
+def format_vn(value: float, decimals: int = 0) -> str:
+    """Write a number the Vietnamese way (`9605.38` -> `9.605,38`)."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _scale_after(text: str, pos: int) -> tuple[float, int]:
+    m = SCALE_RE.match(text, pos)
+    if not m:
+        return 1.0, pos
+    mult = SCALES[m.group(1).lower()]
+    if m.group(2):
+        mult *= SCALES[m.group(2).lower()]
+    return mult, m.end()
+
+
+def _is_date_or_code(text: str, num_start: int, num_end: int, left: str) -> bool:
+    """`30/3/2024`, `29/12`, `1/2024`, `475-TB/ĐUK`, `123/QĐ-UB`: names of days and documents."""
+    after = text[num_end : num_end + 12]
+    if re.match(r"[\s\u00a0]*[/.\-][\s\u00a0]*\d{1,2}[\s\u00a0]*[/.\-][\s\u00a0]*\d{2,4}", after):
+        return True  # d/m/y
+    if re.match(r"-?[A-ZĐ]{1,6}(?:[/-]|\b)", after) or re.match(r"/[A-ZĐ]", after):
+        return True  # document codes
+    if re.match(r"[:hg]\d{1,2}\b", after, re.I):
+        return True  # 14:49, 8h30
+    # the tail of a date or code
+    return bool(
+        re.search(r"[/.\-]\s*$", left[-2:])
+        and re.search(r"\d[\s\u00a0]*[/.\-][\s\u00a0]*$", left[-6:])
+    )
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every counting or measuring number in `text`, in order, with spans.
+
+    Names and labels made of digits (dates, years, terms, document numbers,
+    ordinals, list labels, file names, counters) are left out here.
+    """
+    out: list[Quantity] = []
+    blocked = [(m.start(), m.end()) for m in URLISH_RE.finditer(text)]
+    blocked += [(m.start(), m.end()) for m in LIST_LABEL_RE.finditer(text)]
+    blocked.sort()
+    consumed_until = -1
+    tokens = _tokens(text)
+    i = 0
+    while i < len(tokens):
+        start, end, value, alt, is_words = tokens[i]
+        i += 1
+        if start < consumed_until or _inside(blocked, start):
+            continue
+        left = text[max(0, start - 40) : start]
+        if not is_words and _not_a_count(text, start, end, left):
+            continue
+        q = Quantity(start=start, end=end, value=value, words=is_words, alt_thousands=alt)
+        pos = end
+        # X/Y: an achieved number with its plan or total
+        m = RATIO_SEP_RE.match(text, pos)
+        if m and not is_words:
+            m2 = DIGITS_RE.match(text, m.end())
+            if m2 and not re.match(
+                r"[\s\u00a0]*[/.\-][\s\u00a0]*\d", text[m2.end() : m2.end() + 4]
+            ):
+                den, _ = parse_digits(m2.group())
+                if len(m2.group()) == 4 and 1900 <= den <= 2100:
+                    continue  # quý 1/2024
+                q.denominator = den
+                pos = m2.end()
+                i = _skip_tokens(tokens, i, pos)
+        # ranges: 9 - 10 triệu, từ 5 đến 7
+        if q.denominator is None:
+            m = RANGE_SEP_RE.match(text, pos)
+            if m and m.group().strip():
+                m2 = DIGITS_RE.match(text, m.end())
+                if m2 and not is_words:
+                    hi, _ = parse_digits(m2.group())
+                    after_hi = text[m2.end() : m2.end() + 12]
+                    if hi > value and not re.match(r"[\s\u00a0]*[/\-][\s\u00a0]*\d", after_hi):
+                        if 1900 <= value <= 2100 and 1900 <= hi <= 2100 and "," not in m2.group():
+                            consumed_until = m2.end()
+                            i = _skip_tokens(tokens, i, m2.end())
+                            continue  # a term such as 2020-2025
+                        q.value_max = hi
+                        pos = m2.end()
+                        i = _skip_tokens(tokens, i, pos)
+        mult, pos2 = _scale_after(text, pos)
+        if mult != 1.0 and not is_words:
+            q.value *= mult
+            if q.value_max is not None:
+                q.value_max *= mult
+            if q.denominator is not None:
+                q.denominator *= mult
+            q.scaled = True
+            pos = pos2
+            i = _skip_tokens(tokens, i, pos)
+        m = PCT_RE.match(text, pos)
+        if m:
+            q.is_pct = True
+            pos = m.end()
+        else:
+            m = MONEY_RE.match(text, pos)
+            if m:
+                q.is_money = True
+                q.per_person_month = bool(m.group("per"))
+                pos = m.end()
+        plain = not (q.is_pct or q.scaled or q.denominator is not None or q.value_max is not None)
+        if plain and DURATION_AFTER_RE.match(text, pos):
+            continue  # 3 tháng đầu năm, 30 năm tuổi Đảng
+        if not is_words and _looks_like_year(text, start, end, pos, q):
+            continue
+        q.end = pos
+        q.raw = text[q.start : q.end]
+        mq = QUALIFIER_RE.search(text[max(0, start - 30) : start])
+        if mq:
+            q.qualifier = next(name for name, _ in QUALIFIERS if mq.group(name))
+            q.qualifier_start = max(0, start - 30) + mq.start("q")
+        if q.value_max is not None:
+            q.qualifier = "range"
+        out.append(q)
+        consumed_until = pos
+    return out
+
+
+def _tokens(text: str) -> list[tuple[int, int, float, float | None, bool]]:
+    toks = []
+    for m in DIGITS_RE.finditer(text):
+        s = m.group()
+        try:
+            value, alt = parse_digits(s)
+        except ValueError:
+            continue
+        toks.append((m.start(), m.end(), value, alt, False))
+    for m in WORD_NUMBER_RE.finditer(text):
+        value = parse_words(m.group())
+        if value is None or not _word_number_counts(text, m):
+            continue
+        toks.append((m.start(), m.end(), value, None, True))
+    toks.sort()
+    return toks
+
+
+# Nouns that a number spelled in words may count; elsewhere such words are
+# ordinary vocabulary (`năm 2023`, `một số`, `Ba là`, `tư tưởng`).
+WORD_COUNT_NOUNS_RE = re.compile(
+    r"[\s\u00a0]+(?:chi bộ|đảng bộ|đảng viên|tổ chức|đơn vị|doanh nghiệp|tập thể|cá nhân|"
+    r"quần chúng|đồng chí|cuộc|lớp|đoàn|người|lao động|công nhân|học viên|đại biểu|chỉ tiêu|"
+    r"công ty|hội viên|đoàn viên|cán bộ|hộ|suất|căn|nhà|chương trình|lượt|đợt|trường hợp)(?!\w)",
+    re.I,
+)
+
+
+def _word_number_counts(text: str, m: re.Match) -> bool:
+    words = m.group().lower().split()
+    if words == ["một"] or words[-1] in ("linh", "lẻ", "mươi") and len(words) == 1:
+        return False
+    if words[0] in ("mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "mươi", "chục", *SCALES):
+        return False
+    if not WORD_COUNT_NOUNS_RE.match(text, m.end()):
+        return False
+    before = text[max(0, m.start() - 12) : m.start()].lower()
+    return not re.search(r"(?:thứ|lần|số|khóa|mỗi|từng|các)[\s\u00a0]*$", before)
+
+
+def _skip_tokens(tokens: list, i: int, pos: int) -> int:
+    while i < len(tokens) and tokens[i][0] < pos:
+        i += 1
+    return i
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+def _not_a_count(text: str, start: int, end: int, left: str) -> bool:
+    prev = text[start - 1] if start else ""
+    nxt = text[end] if end < len(text) else ""
+    if prev.isalpha() or prev in "_#@":
+        return True  # F0, G7, QĐ123
+    if re.search(r"[^\W\d_][\s\u00a0]*[-–—][\s\u00a0]*$", left):
+        return True  # Covid-19, Covid – 19
+    if nxt == "." and re.match(r"\d", text[end + 1 : end + 2]):
+        return True  # 4.0 style version labels left by the digit scanner
+    if re.search(r"\d[\s\u00a0]*[:hg][\s\u00a0]*$", left):
+        return True  # minutes of a time: 14:49, 8h30
+    if FILE_EXT_RE.match(text, end):
+        return True
+    if IDENT_BEFORE_RE.search(left):
+        return True
+    if DATE_BEFORE_RE.search(left) and re.match(r"[\s\u00a0]*/[\s\u00a0]*\d", text[end : end + 4]):
+        return True
+    if _is_date_or_code(text, start, end, left):
+        return True
+    # a date in parentheses or after a comma: (13/10), 29/12,
+    m = re.match(r"/(\d{1,2})(?!\d)(?![\s\u00a0]*[^\W\d_])", text[end : end + 12])
+    if m:
+        d, mo = int(text[start:end]) if text[start:end].isdigit() else 99, int(m.group(1))
+        if 1 <= d <= 31 and 1 <= mo <= 12:
+            return True
+    return False
+
+
+def _looks_like_year(text: str, start: int, end: int, pos: int, q: Quantity) -> bool:
+    """A four-digit 19xx/20xx with nothing it counts after it is a year."""
+    s = text[start:end]
+    if not (len(s) == 4 and s.isdigit() and 1900 <= int(s) <= 2100):
+        return False
+    if q.is_pct or q.is_money or q.scaled or q.denominator is not None:
+        return False
+    after = text[pos : pos + 30]
+    return not re.match(
+        r"[\s\u00a0]*(?:đảng viên|ĐV|chi bộ|tổ chức|đơn vị|doanh nghiệp|người|lao động|công nhân|"
+        r"quần chúng|hội viên|đoàn viên|cán bộ|học viên|lượt|hộ|suất|cuộc|tập thể|cá nhân|đại biểu)",
+        after,
+        re.I,
+    )
+
+
+def nfc_with_map(text: str) -> tuple[str, list[int] | None]:
+    """NFC text and, when normalizing changed it, a map from NFC offsets to input offsets."""
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    out: list[str] = []
+    index: list[int] = []
+    for m in re.finditer(r".[\u0300-\u036f\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*", text, re.S):
+        piece = unicodedata.normalize("NFC", m.group())
+        out.append(piece)
+        index.extend([m.start()] * len(piece))
+    index.append(len(text))
+    return "".join(out), index
