@@ -453,3 +453,11 @@ def table_checksums(con) -> dict[str, str]:
             f"ORDER BY CAST(x AS VARCHAR))), '') FROM \"{t}\" AS x"
         ).fetchall()[0][0]
     return out
+
+
+def build_warehouse(path, run_id: str = "20240501T190000Z-aaaaaa"):
+    """A warehouse loaded with the corpus in one run; returns the path."""
+    from vnreport.warehouse.load import load_run
+
+    load_run(path, **batch(corpus(), run_id).kwargs())
+    return path
