@@ -144,11 +144,9 @@ def _profile_blocks(
     if root is None:
         notes["profile_miss"] = f"content selector {profile['content']!r} matched nothing"
         return [], [], notes
-    tree = H.Tree(root, use_classes=False)
-    writer = H._Writer(tree, H.Page(blocks=[], kinds=[], soup=soup))
-    writer.write(0)
+    blocks, kinds = H.write_all(root)
     notes["candidate"] = f"profile:{profile['content']}"
-    return writer.blocks, writer.kinds, notes
+    return blocks, kinds, notes
 
 
 def _select_text(soup: Any, selector: str | None) -> tuple[str | None, str | None]:
@@ -167,6 +165,35 @@ def _select_text(soup: Any, selector: str | None) -> tuple[str | None, str | Non
     return " ".join(tree_text(el).split()) or None, attr if isinstance(attr, str) else None
 
 
+def _near_headline_stamps(h1_tags: list[Any]) -> list[tuple[str, str]]:
+    """Date stamps printed just after the headline (often outside the body container)."""
+    from bs4 import Tag
+
+    from vnreport.transforms.clean_html import tree_text
+
+    out: list[tuple[str, str]] = []
+    for h in h1_tags[:2]:
+        node = h
+        for _hop in range(2):  # the headline's following siblings, then its parent's
+            seen = 0
+            for sib in node.next_siblings:
+                if not isinstance(sib, Tag):
+                    continue
+                seen += 1
+                text = " ".join(tree_text(sib).split())
+                if text and len(text) < 200:
+                    d = R.stamp_date(text)
+                    if d:
+                        out.append((text, d))
+                        return out
+                if seen >= 3:
+                    break
+            node = node.parent
+            if node is None:
+                break
+    return out
+
+
 def clean_html_text(
     html: str, uri: str | None = None, profile: dict | None = None
 ) -> dict[str, Any]:
@@ -178,33 +205,40 @@ def clean_html_text(
     if len(html) > MAX_MARKUP_CHARS:
         notes["truncated_markup_at"] = MAX_MARKUP_CHARS
         html = html[:MAX_MARKUP_CHARS]
-    stripped, jsonld = H.preprocess(html)
-    soup = H.parse(stripped)
+    prep = H.preprocess(html)
+    soup = H.parse(prep.markup)
     blocks: list[str] = []
     kinds: list[str] = []
-    h1: list[str] = []
+    h1_tags: list[Any] = []
     if profile and profile.get("content"):
         blocks, kinds, pnotes = _profile_blocks(soup, profile)
         notes.update(pnotes)
+    root = soup.body if soup.body is not None else soup
     if not blocks:
-        root = soup.body if soup.body is not None else soup
-        blocks, kinds, h1, cand = _generic(root, True)
-        if sum(len(b) for b in blocks) < MIN_TEXT_CHARS:
-            b2, k2, h2, cand2 = _generic(root, False)
-            if sum(len(b) for b in b2) > sum(len(b) for b in blocks):
-                blocks, kinds, h1, cand = b2, k2, h2, cand2 + " (no class hints)"
-        notes["candidate"] = cand
-    found = clean_meta.page_metadata(soup, stripped, jsonld, h1, [], uri)
+        ex = H.extract(root)
+        if sum(len(b) for b in ex.blocks) < MIN_TEXT_CHARS:
+            ex2 = H.extract(root, use_classes=False)
+            if sum(len(b) for b in ex2.blocks) > sum(len(b) for b in ex.blocks):
+                ex2.candidate += " (no class hints)"
+                ex = ex2
+        blocks, kinds, h1_tags = ex.blocks, ex.kinds, ex.h1
+        notes["candidate"] = ex.candidate
+    h1 = [" ".join(H.tree_text(t).split()) for t in h1_tags]
+    found = clean_meta.page_metadata(soup, prep.markup, prep.head, prep.jsonld, h1, [], uri)
     blocks, kinds, stamps, fnotes = filter_blocks(blocks, kinds, found["title"])
     notes.update(fnotes)
     src = found.get("date_source") or ""
     trusted = src.startswith(("meta:", "jsonld")) and not src.endswith(
         ("modified_time", "updated_time", "dateModified", "last-modified")
     )
-    if stamps and not trusted:
-        # a stamp inside the article beats labels found elsewhere on the page
-        pub = [d for line, d in stamps if not R.stamp_is_update(line)] or [stamps[0][1]]
-        found["published_date"], found["date_source"] = pub[0], "stamp"
+    if not trusted:
+        # a stamp in the article or under its headline beats labels found elsewhere
+        near = stamps or _near_headline_stamps(h1_tags)
+        pub = [d for line, d in near if not R.stamp_is_update(line)]
+        if pub or (near and not found.get("published_date")):
+            found["published_date"] = (pub or [near[0][1]])[0]
+            found["date_source"] = "stamp"
+            notes["stamp"] = near[0][0]
     if profile:
         t, _ = _select_text(soup, profile.get("title"))
         if t:
@@ -213,26 +247,10 @@ def clean_html_text(
         d = R.parse_date(dattr) or R.parse_date(dt)
         if d:
             found["published_date"], found["date_source"] = d, "profile"
-    if stamps:
-        notes["stamp"] = stamps[0][0]
     found["blocks"] = blocks
     found["kinds"] = kinds
     found["notes"] = notes
     return found
-
-
-def _generic(root: Any, use_classes: bool) -> tuple[list[str], list[str], list[str], str]:
-    from vnreport.transforms import clean_html as H
-
-    tree = H.Tree(root, use_classes=use_classes)
-    best, scores = H._score(tree)
-    page = H.Page(blocks=[], kinds=[], soup=None)
-    writer = H._Writer(tree, page)
-    for idx in H._container(tree, best, scores):
-        writer.write(idx)
-    h1 = [" ".join(H.tree_text(n).split()) for n in tree.nodes if n.name == "h1"][:5]
-    cand = H._describe(tree.nodes[best]) if best >= 0 else "body"
-    return writer.blocks, writer.kinds, h1, cand
 
 
 def _fail(raw: RawDoc, reason: str, meta: dict[str, Any] | None = None) -> CleanDoc:

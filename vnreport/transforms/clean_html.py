@@ -1,18 +1,22 @@
 """Generic main-content extraction from an HTML page with BeautifulSoup.
 
 The page is parsed once (lxml). One iterative pass over the tree records, per
-element, its own text length, the length of its link text and its commas, and
-whether it sits in furniture (nav, footer, share bars, counters: decided by tag,
-class/id and hidden-ness); a bottom-up sweep over that list sums the figures.
-Paragraph-like elements then vote for their ancestors (the readability idea:
-the article is the element whose children hold the most prose), discounted by
-link density; the winner and its prose-bearing siblings are written out as
-blocks, pruning link-heavy lists and furniture lines on the way.
+element, its own text length, commas, and a furniture verdict (nav/footer/aside
+tags; class or id words such as share, comment, related, sidebar; see
+furniture.yaml); a bottom-up sweep over that list sums text and link-text
+lengths. Paragraph-like elements then vote for their ancestors (the
+readability idea: the article is the element whose children hold the most
+prose), discounted by link density; votes from inside furniture count less.
+The winner and its prose-bearing siblings are written out as blocks, skipping
+furniture sub-blocks and link-heavy lists on the way.
 
-No step re-walks the tree with get_text or find_all: every statistic is read
-from the arrays built in the one pass, so the cost stays a small fraction of
-the parse itself. Nothing here recurses on the tree, so 100,000-level nesting
-is just a long loop.
+A furniture verdict is never final on its own: layout wrappers are often named
+"content-with-sidebar" or "header-style-2", so a flagged element that holds
+most of the chosen article's text is kept.
+
+No step re-walks the tree with get_text or find_all: every statistic comes from
+the arrays built in the one pass, so the cost stays a small fraction of the
+parse itself. Nothing here recurses, so 100,000-level nesting is a long loop.
 """
 
 from __future__ import annotations
@@ -25,35 +29,52 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from vnreport.transforms import clean_rules as R
 
-# Removed from the markup before parsing: they never hold article text and are
-# a large share of a modern page's bytes (so the parse gets cheaper too).
+# Removed from the markup before parsing: never article text, a large share of
+# a modern page's bytes, and many parser callbacks saved.
 _STRIP = re.compile(
-    r"<(script|style|noscript|template|svg|math|iframe|object|canvas|textarea|select)\b[^>]*>.*?</\1\s*>"
-    r"|<!--.*?-->",
+    r"<(?:(script|style|noscript|template|svg|math|iframe|object|canvas|textarea|select)\b"
+    r".*?</\1\s*>|!--.*?-->)",
     re.S | re.I,
 )
 _JSONLD = re.compile(
     r"<script\b[^>]*type\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script\s*>",
     re.S | re.I,
 )
+_HEAD = re.compile(r"<head\b.*?</head\s*>", re.S | re.I)
+_BODYISH = re.compile(r"<(?:div|p|h1|h2|table|article|section|main|ul)\b", re.I)
 
 # Never text, even when the strip above missed them (unclosed, malformed).
 SKIP_TAGS = frozenset(
-    ["script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "canvas", "select", "option", "button", "input", "textarea", "head", "title", "meta", "link", "video", "audio", "source", "track", "map", "area", "picture", "img", "br", "hr", "wbr", "param", "base"]
+    "script style noscript template svg math iframe object embed canvas select option "
+    "button input textarea head title meta link video audio source track map area "
+    "picture img br hr wbr param base".split()
 )
-# Page structure that is furniture by definition.
-JUNK_TAGS = frozenset(["nav", "aside", "footer", "header", "form", "dialog", "menu"])
+# Page structure that is furniture by default (verdict -2, or -1 for form,
+# which ASP.NET pages wrap around everything).
+JUNK_TAGS = {
+    "nav": -2,
+    "aside": -2,
+    "footer": -2,
+    "header": -1,
+    "form": -1,
+    "dialog": -2,
+    "menu": -2,
+}
 BLOCK_TAGS = frozenset(
-    ["p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table", "tbody", "thead", "tfoot", "tr", "td", "th", "blockquote", "pre", "figure", "figcaption", "header", "footer", "nav", "aside", "form", "fieldset", "address", "caption", "details", "summary", "center", "hgroup", "body", "html"]
+    "p div section article main h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table tbody thead tfoot "
+    "tr td th blockquote pre figure figcaption header footer nav aside form fieldset address "
+    "caption details summary center hgroup body html".split()
 )
 STRUCT_TAGS = frozenset(
-    ["div", "table", "ul", "ol", "section", "article", "aside", "nav", "form", "header", "footer", "main", "dl", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"]
+    "div table ul ol section article aside nav form header footer main dl blockquote "
+    "h1 h2 h3 h4 h5 h6".split()
 )
-PARA_TAGS = frozenset(["p", "pre", "td", "blockquote"])
-HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
-LISTISH = frozenset(["ul", "ol", "dl", "table", "div", "section", "nav", "aside"])
+PARA_TAGS = frozenset("p pre td blockquote".split())
+LOOSE_PARA_TAGS = frozenset("div section span font article".split())
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+LISTISH = frozenset("ul ol dl table div section nav aside".split())
 HIDDEN_CLASSES = frozenset(
-    ["hidden", "d-none", "invisible", "sr-only", "visually-hidden", "screen-reader-text", "hide"]
+    "hidden d-none invisible sr-only visually-hidden screen-reader-text hide".split()
 )
 TAG_WEIGHT = {
     "div": 5,
@@ -74,51 +95,59 @@ TAG_WEIGHT = {
     "h2": -5,
     "h3": -5,
 }
+FLAGGED_VOTE = 0.3  # weight of a paragraph's vote from inside flagged furniture
+HIDDEN = -9
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SPLIT_CLASS = re.compile(r"[\s_\-]+")
 
 
 @dataclass
-class Page:
-    """What the HTML path hands back to clean_document."""
+class Prepared:
+    """The markup to parse and what was taken out of it for metadata."""
 
-    blocks: list[str]
-    kinds: list[str]
-    soup: BeautifulSoup | None
+    markup: str
+    head: str = ""  # the <head> element's source, when it was cut off
     jsonld: list[str] = field(default_factory=list)
-    h1: list[str] = field(default_factory=list)
-    time_values: list[str] = field(default_factory=list)
-    stamps: list[str] = field(default_factory=list)
-    notes: dict[str, Any] = field(default_factory=dict)
 
 
-def preprocess(html: str) -> tuple[str, list[str]]:
-    """JSON-LD blocks (for metadata), then the markup without script/style/comments."""
+def preprocess(html: str) -> Prepared:
+    """JSON-LD and <head> set aside for metadata, script/style/comments removed."""
     jsonld = _JSONLD.findall(html) if "ld+json" in html else []
-    return _STRIP.sub(" ", html), jsonld
+    markup = _STRIP.sub(" ", html)
+    head = ""
+    m = _HEAD.search(markup, 0, 200_000)
+    if m and not _BODYISH.search(m.group(0)):
+        head = m.group(0)
+        markup = markup[: m.start()] + markup[m.end() :]
+    return Prepared(markup, head, jsonld)
 
 
-def parse(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "lxml")
+def parse(markup: str) -> BeautifulSoup:
+    # Class attributes stay strings: splitting them into lists is a measurable
+    # share of parse time and the verdicts below work on the string anyway.
+    return BeautifulSoup(markup, "lxml", multi_valued_attributes=None)
 
 
-_class_cache: dict[tuple[str, str], int] = {}
+_class_cache: dict[tuple[Any, Any], int] = {}
 
 
-def _class_verdict(cls: str, ident: str) -> int:
-    """-2 furniture, -1 leaning furniture, +1 article-like, 0 neutral (memoized)."""
+def _class_verdict(cls: Any, ident: Any) -> int:
+    """HIDDEN, -2 furniture, -1 leaning furniture, 0 neutral, +1 article-like (memoized)."""
     key = (cls, ident)
     v = _class_cache.get(key)
     if v is not None:
         return v
-    s = f"{cls} {ident}".lower()
+    s = f"{cls if isinstance(cls, str) else ' '.join(cls or ())} {ident if isinstance(ident, str) else ''}"
+    s = s.lower()
     p = R.patterns()
     pos = bool(p["positive_class"].search(s))
-    if p["negative_class"].search(s):
-        v = -2
-    elif negative := R.negative_tokens().intersection(_SPLIT_CLASS.split(s)):
+    tokens = set(_SPLIT_CLASS.split(s))
+    if HIDDEN_CLASSES.intersection(s.split()):
+        v = HIDDEN
+    elif p["negative_class"].search(s):
+        v = -1 if pos else -2
+    elif R.negative_tokens().intersection(tokens):
         v = 0 if pos else -1
-        del negative
     else:
         v = 1 if pos else 0
     if len(_class_cache) > 50_000:
@@ -137,60 +166,62 @@ class Tree:
         "tlen",
         "llen",
         "commas",
-        "junk",
+        "verdict",
+        "inflag",
         "struct",
         "blockchild",
-        "cverdict",
     )
 
     def __init__(self, root: Tag, use_classes: bool = True) -> None:
         nodes: list[Tag] = []
         parent: list[int] = []
-        junk: list[bool] = []
+        verdicts: list[int] = []
+        inflag: list[bool] = []
         own: list[int] = []
         own_commas: list[int] = []
-        cverdict: list[int] = []
         index: dict[int, int] = {}
         stack: list[tuple[Tag, int, bool]] = [(root, -1, False)]
         NS = NavigableString
         TagT = Tag
+        junk_tags = JUNK_TAGS
+        verdict_of = _class_verdict
+        hidden_style = _HIDDEN_STYLE
         while stack:
-            node, pidx, pjunk = stack.pop()
+            node, pidx, pflag = stack.pop()
+            name = node.name
+            attrs = node.attrs
+            v = 0
+            if attrs:
+                if use_classes:
+                    cls = attrs.get("class")
+                    ident = attrs.get("id")
+                    if cls or ident:
+                        v = verdict_of(cls, ident)
+                style = attrs.get("style")
+                if (
+                    (style and hidden_style.search(style))
+                    or "hidden" in attrs
+                    or attrs.get("aria-hidden") == "true"
+                ):
+                    v = HIDDEN
+            if v == HIDDEN and pidx >= 0:
+                continue
+            if name in junk_tags and pidx >= 0 and v <= 0:
+                v = min(v, junk_tags[name])
             idx = len(nodes)
             nodes.append(node)
             parent.append(pidx)
             index[id(node)] = idx
-            name = node.name
-            attrs = node.attrs
-            is_junk = pjunk
-            verdict = 0
-            if not is_junk:
-                if name in JUNK_TAGS and pidx >= 0:
-                    is_junk = True
-                elif attrs:
-                    cls = attrs.get("class")
-                    ident = attrs.get("id")
-                    if (cls or ident) and use_classes:
-                        if isinstance(cls, list):
-                            if HIDDEN_CLASSES.intersection(cls):
-                                is_junk = True
-                            cls = " ".join(cls)
-                        verdict = _class_verdict(cls or "", ident if isinstance(ident, str) else "")
-                        if verdict == -2 or verdict == -1:
-                            is_junk = name not in ("body", "html")
-                    style = attrs.get("style")
-                    if style and _HIDDEN_STYLE.search(style) or "hidden" in attrs or attrs.get("aria-hidden") == "true":
-                        is_junk = True
-            junk.append(is_junk)
-            cverdict.append(verdict)
+            verdicts.append(v)
+            flag = pflag or v < 0
+            inflag.append(flag)
             n_own = 0
             n_commas = 0
-            children = node.contents
-            for child in reversed(children):
+            for child in reversed(node.contents):
                 t = type(child)
                 if t is TagT:
                     if child.name not in SKIP_TAGS:
-                        stack.append((child, idx, is_junk))
+                        stack.append((child, idx, flag))
                 elif t is NS:
                     n_own += len(child.strip())
                     n_commas += child.count(",")
@@ -207,8 +238,6 @@ class Tree:
             name = nodes[i].name
             if name == "a":
                 llen[i] = tlen[i]
-            if junk[i] and not junk[p]:
-                continue
             tlen[p] += tlen[i]
             llen[p] += llen[i]
             commas[p] += commas[i]
@@ -224,37 +253,35 @@ class Tree:
         self.tlen = tlen
         self.llen = llen
         self.commas = commas
-        self.junk = junk
+        self.verdict = verdicts
+        self.inflag = inflag
         self.struct = struct
         self.blockchild = blockchild
-        self.cverdict = cverdict
 
     def density(self, i: int) -> float:
         t = self.tlen[i]
         return self.llen[i] / t if t else 0.0
 
 
-def _score(tree: Tree) -> tuple[int, dict[int, float]]:
-    """Readability-style candidate scores; returns (best index, scores)."""
-    nodes, parent, tlen, junk = tree.nodes, tree.parent, tree.tlen, tree.junk
-    commas, blockchild = tree.commas, tree.blockchild
+def score(tree: Tree) -> tuple[int, dict[int, float]]:
+    """Readability-style candidate scores; returns (best index or -1, scores)."""
+    nodes, parent, tlen = tree.nodes, tree.parent, tree.tlen
+    commas, blockchild, inflag, verdict = tree.commas, tree.blockchild, tree.inflag, tree.verdict
     scores: dict[int, float] = {}
     for i in range(len(nodes)):
-        if junk[i] or tlen[i] < 25:
+        if tlen[i] < 25:
             continue
         name = nodes[i].name
-        if name not in PARA_TAGS and not (
-            name in ("div", "section", "span", "font", "article") and not blockchild[i]
-        ):
+        if name not in PARA_TAGS and not (name in LOOSE_PARA_TAGS and not blockchild[i]):
             continue
         s = 1.0 + commas[i] + min(tlen[i] // 100, 3)
+        if inflag[i]:
+            s *= FLAGGED_VOTE
         p = parent[i]
         level = 0
         while p >= 0 and level < 5:
             if p not in scores:
-                scores[p] = TAG_WEIGHT.get(nodes[p].name, 0) + 25 * max(
-                    -1, min(1, tree.cverdict[p])
-                )
+                scores[p] = TAG_WEIGHT.get(nodes[p].name, 0) + 25 * max(-1, min(1, verdict[p]))
             scores[p] += s / (1 if level == 0 else 2 if level == 1 else level * 3)
             p = parent[p]
             level += 1
@@ -268,7 +295,7 @@ def _score(tree: Tree) -> tuple[int, dict[int, float]]:
     return best, scores
 
 
-def _container(tree: Tree, best: int, scores: dict[int, float]) -> list[int]:
+def container(tree: Tree, best: int, scores: dict[int, float]) -> list[int]:
     """The best candidate plus siblings that also read as article text."""
     if best < 0:
         return [0]
@@ -279,14 +306,17 @@ def _container(tree: Tree, best: int, scores: dict[int, float]) -> list[int]:
     top = scores[best]
     threshold = max(10.0, top * 0.2)
     out: list[int] = []
+    index = tree.index
     for child in nodes[p].contents:
         if type(child) is not Tag:
             continue
-        j = tree.index.get(id(child))
-        if j is None or tree.junk[j]:
+        j = index.get(id(child))
+        if j is None:
             continue
         if j == best:
             out.append(j)
+            continue
+        if tree.verdict[j] < 0:
             continue
         s = scores.get(j)
         if s is not None and s >= threshold:
@@ -301,21 +331,17 @@ def _container(tree: Tree, best: int, scores: dict[int, float]) -> list[int]:
 
 
 def _ends_sentence(tag: Tag) -> bool:
-    for s in reversed(list(tag.strings)):
-        s = s.strip()
-        if s:
-            return s.endswith((".", "!", "?", "…", ":", "”", '"'))
-    return False
+    text = tree_text(tag).rstrip()
+    return text.endswith((".", "!", "?", "…", ":", "”", '"'))
 
 
-class _Writer:
+class Writer:
     """Turns the chosen subtrees into text blocks."""
 
-    def __init__(self, tree: Tree, page: Page) -> None:
+    def __init__(self, tree: Tree) -> None:
         self.tree = tree
-        self.page = page
         self.blocks: list[str] = []
-        self.kinds: list[str] = []  # "p" for paragraphs, "row" for table rows, "h" headings
+        self.kinds: list[str] = []  # "p" paragraph, "h" heading, "row" table row
         self.buf: list[str] = []
         self.kind = "p"
 
@@ -330,7 +356,7 @@ class _Writer:
 
     def _cell_text(self, cell: Tag) -> str:
         parts: list[str] = []
-        tree = self.tree
+        index, verdict = self.tree.index, self.tree.verdict
         stack: list[Any] = [cell]
         while stack:
             n = stack.pop()
@@ -342,8 +368,8 @@ class _Writer:
                     if n.name == "br":
                         parts.append(" ")
                     continue
-                j = tree.index.get(id(n))
-                if j is not None and tree.junk[j]:
+                j = index.get(id(n))
+                if j is None or (verdict[j] < 0 and n is not cell):
                     continue
                 if n.name in BLOCK_TAGS:
                     parts.append(" ")
@@ -361,16 +387,20 @@ class _Writer:
 
     def write(self, root_idx: int) -> None:
         tree = self.tree
-        nodes, junk, tlen = tree.nodes, tree.junk, tree.tlen
+        nodes, tlen, verdict, index = tree.nodes, tree.tlen, tree.verdict, tree.index
         root = nodes[root_idx]
+        # Flagged furniture inside the article is skipped unless it carries a large
+        # share of the article's text (then the flag named a layout wrapper).
+        keep_strong = 0.6 * tlen[root_idx]
+        keep_weak = 0.3 * tlen[root_idx]
         stack: list[tuple[Any, bool]] = [(root, False)]
-        data_table_depth: list[bool] = []
+        tables: list[bool] = []
         while stack:
             n, closing = stack.pop()
             if closing:
                 self.flush()
                 if n.name == "table":
-                    data_table_depth.pop()
+                    tables.pop()
                 continue
             t = type(n)
             if t is NavigableString:
@@ -383,17 +413,21 @@ class _Writer:
                 if name == "br":
                     self.flush()
                 continue
-            i = tree.index.get(id(n))
-            if i is None or junk[i]:
+            i = index.get(id(n))
+            if i is None:
                 continue
+            if i != root_idx:
+                v = verdict[i]
+                if v < 0 and tlen[i] < (keep_strong if v == -2 else keep_weak):
+                    continue
             if name in BLOCK_TAGS:
                 self.flush()
                 if i != root_idx and self._prune(i, name):
                     continue
                 if name == "table":
                     # A data table keeps one line per row; a layout table is walked.
-                    data_table_depth.append(not tree.struct[i] and tlen[i] < 20_000)
-                elif name == "tr" and data_table_depth and data_table_depth[-1]:
+                    tables.append(not tree.struct[i] and tlen[i] < 20_000)
+                elif name == "tr" and tables and tables[-1]:
                     self._row(n)
                     continue
                 if name in HEADINGS:
@@ -415,34 +449,42 @@ class _Writer:
         return False
 
 
-def extract(html: str, *, use_classes: bool = True) -> Page:
-    """Main content blocks of `html` (already decoded); never raises on bad markup."""
-    stripped, jsonld = preprocess(html)
-    soup = parse(stripped)
-    page = Page(blocks=[], kinds=[], soup=soup, jsonld=jsonld)
-    root = soup.body or soup
-    if not isinstance(root, Tag):
-        return page
+@dataclass
+class Extraction:
+    blocks: list[str]
+    kinds: list[str]
+    h1: list[Tag]
+    candidate: str
+
+
+def extract(root: Tag, *, use_classes: bool = True) -> Extraction:
+    """Main content blocks under `root` (usually <body>); never raises on bad markup."""
     tree = Tree(root, use_classes=use_classes)
-    best, scores = _score(tree)
-    writer = _Writer(tree, page)
-    for idx in _container(tree, best, scores):
+    best, scores = score(tree)
+    writer = Writer(tree)
+    for idx in container(tree, best, scores):
         writer.write(idx)
-    page.blocks = writer.blocks
-    page.kinds = writer.kinds
-    page.h1 = [" ".join(tree_text(n).split()) for n in tree.nodes if n.name == "h1"][:5]
-    page.notes["candidate"] = _describe(tree.nodes[best]) if best >= 0 else "body"
-    return page
+    h1 = [n for n in tree.nodes if n.name == "h1"][:5]
+    cand = describe(tree.nodes[best]) if best >= 0 else describe(root)
+    return Extraction(writer.blocks, writer.kinds, h1, cand)
 
 
-def _describe(tag: Tag) -> str:
+def write_all(root: Tag) -> tuple[list[str], list[str]]:
+    """Every block under `root` (a profile's content element), furniture rules off."""
+    tree = Tree(root, use_classes=False)
+    writer = Writer(tree)
+    writer.write(0)
+    return writer.blocks, writer.kinds
+
+
+def describe(tag: Tag) -> str:
     cls = tag.get("class")
     ident = tag.get("id")
     out = tag.name
     if ident:
         out += f"#{ident}"
     if cls:
-        out += "." + ".".join(cls if isinstance(cls, list) else [cls])
+        out += "." + ".".join(cls.split() if isinstance(cls, str) else cls)
     return out
 
 
@@ -455,8 +497,9 @@ def tree_text(tag: Tag) -> str:
         t = type(n)
         if t is NavigableString:
             parts.append(n)
-        elif t is Tag and n.name not in SKIP_TAGS:
-            stack.extend(reversed(n.contents))
-        elif t is Tag and n.name == "br":
-            parts.append(" ")
+        elif t is Tag:
+            if n.name == "br":
+                parts.append(" ")
+            elif n.name not in SKIP_TAGS:
+                stack.extend(reversed(n.contents))
     return "".join(parts)

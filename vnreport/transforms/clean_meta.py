@@ -11,6 +11,7 @@ vouches for it.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -54,8 +55,80 @@ _LABELLED_DATE = re.compile(
     r"(?:\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*(?:19|20)\d{2}|(?:19|20)\d{2}-\d{1,2}-\d{1,2}))",
     re.I,
 )
+# Literal label spellings, found with str.find (fast) before the regex runs.
+_LABELS = (
+    "Ngày đăng",
+    "ngày đăng",
+    "NGÀY ĐĂNG",
+    "Đăng ngày",
+    "đăng ngày",
+    "Ngày xuất bản",
+    "ngày xuất bản",
+    "Thời gian đăng",
+    "thời gian đăng",
+    "Đăng lúc",
+    "đăng lúc",
+    "Cập nhật",
+    "cập nhật",
+    "CẬP NHẬT",
+    "Posted on",
+    "posted on",
+    "Published",
+    "published",
+)
+
+
+def labelled_date(markup: str, *, updates: bool) -> tuple[str | None, str | None]:
+    """A date printed after a visible label ("Ngày đăng: 10/03/2023") anywhere on the page."""
+    hits: list[int] = []
+    window = markup[:400_000]
+    for label in _LABELS:
+        pos = window.find(label)
+        while pos >= 0 and len(hits) < 50:
+            hits.append(pos)
+            pos = window.find(label, pos + 1)
+    for pos in sorted(hits):
+        m = _LABELLED_DATE.match(window, pos)
+        if not m:
+            continue
+        label = m.group(0)[: m.start(1) - m.start(0)]
+        if R.stamp_is_update(label) != updates:
+            continue
+        date = R.parse_date(re.sub(r"<[^>]*>", " ", m.group(1)))
+        if date:
+            return date, "visible-label-updated" if updates else "visible-label"
+    return None, None
+
+
 _TIME_TAG = re.compile(r"<time\b[^>]*\bdatetime\s*=\s*[\"']([^\"']+)[\"']", re.I)
 _TITLE_SEP = re.compile(r"\s+(?:[|–—»:]|-{1,2})\s+")
+
+
+_META_TAG = re.compile(r"<meta\b([^>]*)>", re.I)
+_TITLE_TAG = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
+_ATTR = re.compile(r"""([\w:.\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+
+
+def parse_head(head: str) -> dict[str, str]:
+    """Meta tags of a <head> given as source text (it was cut before parsing)."""
+    out: dict[str, str] = {}
+    for m in _META_TAG.finditer(head):
+        attrs = {
+            a.lower(): html.unescape(b or c or d or "") for a, b, c, d in _ATTR.findall(m.group(1))
+        }
+        content = attrs.get("content", "").strip()
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = attrs.get(attr)
+            if key:
+                out.setdefault(key.strip().lower(), " ".join(content.split()))
+    t = _TITLE_TAG.search(head)
+    if t:
+        title = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", t.group(1))).split())
+        if title:
+            out.setdefault("<title>", title)
+    return out
 
 
 def meta_tags(soup: BeautifulSoup) -> dict[str, str]:
@@ -144,13 +217,14 @@ def _similar(a: str, b: str) -> bool:
 
 def page_metadata(
     soup: BeautifulSoup,
-    html: str,
+    markup: str,
+    head: str,
     jsonld: list[str],
     h1: list[str],
     stamps: list[tuple[str, str]],
     uri: str | None,
 ) -> dict[str, Any]:
-    metas = meta_tags(soup)
+    metas = parse_head(head) if head else meta_tags(soup)
     objs = _article_objects(jsonld_objects(jsonld))
     found: dict[str, Any] = {}
 
@@ -204,16 +278,9 @@ def page_metadata(
         if pub:
             date, how = pub[0], "stamp"
     if not date:
-        for m in _LABELLED_DATE.finditer(html[:400_000]):
-            label = m.group(0)[: m.start(1) - m.start(0)]
-            if R.stamp_is_update(label):
-                continue
-            date = R.parse_date(re.sub(r"<[^>]*>", " ", m.group(1)))
-            if date:
-                how = "visible-label"
-                break
+        date, how = labelled_date(markup, updates=False)
     if not date:
-        m = _TIME_TAG.search(html[:400_000])
+        m = _TIME_TAG.search(markup[:400_000])
         if m:
             date = R.parse_date(m.group(1))
             how = "time-element" if date else None
@@ -228,11 +295,7 @@ def page_metadata(
                     how = f"meta:{key}"
                     break
             if not date:
-                for m in _LABELLED_DATE.finditer(html[:400_000]):
-                    date = R.parse_date(re.sub(r"<[^>]*>", " ", m.group(1)))
-                    if date:
-                        how = "visible-label-updated"
-                        break
+                date, how = labelled_date(markup, updates=True)
     found["published_date"] = date
     found["date_source"] = how
 
