@@ -127,7 +127,13 @@ def _md_cell(text: Any) -> str:
 
 
 def summary_markdown(run: dict, validation) -> str:
-    """Markdown summary of a run: counts, suites, top failing checks with examples and evidence."""
+    """Markdown summary of a run: counts, suites, top failing checks with examples and evidence.
+
+    It also rewrites the HTML summary page that `validate_run` left beside the Data
+    Docs, so the page shows the run's final counts (known only after validation).
+    """
+    if getattr(validation, "summary_html", None):
+        write_summary_html(run, validation, Path(validation.summary_html).parent)
     run_id = run.get("run_id", "?")
     lines = [f"# vnreport run `{run_id}`", ""]
     meta = [

@@ -27,6 +27,9 @@ from typing import Any
 import polars as pl
 
 from vnreport.expectations import checks, suites
+from vnreport.expectations.summary import summary_markdown, write_summary_html
+
+__all__ = ["Validation", "summary_markdown", "validate_run", "write_summary_html"]
 
 FACT_SUITE = "facts"
 REPORT_SUITE = "reports"
@@ -301,11 +304,20 @@ def _split(
     """Loadable rows (with dq_status, dq_warnings), quarantine rows and issue rows."""
     keep, status, warnings = [], [], []
     quarantine, issues = [], []
+    used: set[str] = set()
     for row, record in enumerate(frame.iter_rows(named=True)):
         found = outcome.by_row.get(row, [])
         fails = [(r, d) for r, s, d in found if s == "fail"]
         warns = [(r, d) for r, s, d in found if s != "fail"]
         rid = _record_id(record, key)
+        if rid in used:
+            # Duplicate ids are quarantined together; the warehouse keys quarantine by id.
+            digest = hashlib.sha256(_record_json(record).encode()).hexdigest()[:12]
+            rid, n = f"{rid}:{digest}", 1
+            while rid in used:
+                n += 1
+                rid = f"{rid.rsplit('#', 1)[0]}#{n}"
+        used.add(rid)
         for rule, severity, detail in found:
             issues.append(
                 {
@@ -438,9 +450,5 @@ def validate_run(
         facts_in=facts.height,
         reports_in=reports.height,
     )
-    from vnreport.expectations import summary
-
-    validation.summary_html = str(
-        summary.write_summary_html({"run_id": run_id}, validation, dq_root)
-    )
+    validation.summary_html = str(write_summary_html({"run_id": run_id}, validation, dq_root))
     return validation
