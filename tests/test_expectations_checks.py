@@ -260,7 +260,13 @@ def test_subordinate_compared_within_the_same_period_only():
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [(8_120_000, True), (1_000_000, True), (100_000_000, True), (8.12, False), (812_000_000, False)],
+    [
+        (8_120_000, True),
+        (1_000_000, True),
+        (100_000_000, True),
+        (8.12, False),
+        (812_000_000, False),
+    ],
 )
 def test_average_income_between_one_and_a_hundred_trieu(value, ok):
     facts = frame(fact("avg_income_vnd_month", value))
@@ -356,7 +362,13 @@ def test_member_jump_between_consecutive_periods_is_flagged():
     facts = frame(fact("party_members", 3100, period="2024"))
     hist = history(
         (ORG, "party_members", "2022", 1790.0, "old_2022"),
-        (" đảng bộ khối doanh nghiệp  quận Thanh Xuân", "party_members", "2023", 1840.0, "old_2023"),
+        (
+            " đảng bộ khối doanh nghiệp  quận Thanh Xuân",
+            "party_members",
+            "2023",
+            1840.0,
+            "old_2023",
+        ),
     )
     v = verdicts(checks.stock_change_across_periods, facts, history=hist)
     assert v[0][0] is False
