@@ -81,7 +81,9 @@ ORG_HEAD = (
 )
 ORG_START_RE = re.compile(rf"(?<!\w)(?:{ORG_HEAD})(?!\w)")
 PUBLISHED_RE = re.compile(
-    r"(?:Ngày đăng|Đăng ngày|Ngày xuất bản|Xuất bản|Cập nhật|Ngày cập nhật|Đăng lúc|Thời gian đăng)"
+    r"(?:(?:Thứ (?:Hai|Ba|Tư|Năm|Sáu|Bảy|hai|ba|tư|năm|sáu|bảy)|Chủ nhật|Chủ Nhật),?[\s\u00a0]*"
+    r"(?:ngày[\s\u00a0]*)?(?=\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}[\s\u00a0|,-]*\d{1,2}[:h]\d{2})|"
+    r"Ngày đăng|Đăng ngày|Ngày xuất bản|Xuất bản|Cập nhật|Ngày cập nhật|Đăng lúc|Thời gian đăng)"
     r"[:\s\u00a0]*(?:lúc[\s\u00a0]*\d{1,2}[:h]\d{2}[\s\u00a0]*,?[\s\u00a0]*)?(?:ngày[\s\u00a0]*)?"
     r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})",
     re.I,
@@ -146,6 +148,7 @@ def _org_before_verb(s: str) -> str | None:
         if re.search(r"[,;]\s*(?:[Tt]ại|[Ss]áng|[Cc]hiều|[Nn]gày)", cand):
             continue
         cand = re.sub(r"\s+(?:đã|vừa|sẽ|long trọng)$", "", cand).strip()
+        cand = re.split(rf"\s*[:|–]\s+|\s+-\s+(?=[{_UP}])", cand)[0].strip()
         if 3 <= len(cand) <= 120:
             return cand
     return None
@@ -187,6 +190,8 @@ def _organization(
                 title,
             )
             a = title[: v.start()].strip() if v else None
+            if a:
+                a = re.split(r"\s*[:|]\s*", a)[0].strip() or None
     b = _org_before_verb(msent) if msent else None
     body = text[len(title) :] if title and text.startswith(title) else text
     if a and b:
@@ -199,6 +204,7 @@ def _organization(
         name = a or b
     if not name:
         return None
+    name = re.sub(rf"\s*\((?:tỉnh |TP\.? |thành phố )?(?:{PROVINCES})\)$", "", name)
     name = _complete(name, text, district, province)
     return _prefer_body_name(name, text)
 

@@ -33,11 +33,14 @@ ADJACENT_GAP_RE = re.compile(
     rf"^(?:{_SP}|[:,])*(?:(?:được|là|đạt|lên|có|gồm|tổng cộng|tổng số|cho){_SP}*)*$", re.I
 )
 PCT_JOIN_RE = re.compile(
-    rf"^(?:{_SP}|,)*[(\[]?{_SP}*(?:=|bằng|đạt|vượt|tăng|chiếm|tương đương|tương ứng|so với kế hoạch)?"
+    rf"^(?:{_SP}|,)*(?:so với[^,;()]{{0,25}})?[(\[]?{_SP}*"
+    rf"(?:=|bằng|đạt|vượt|chiếm|tương đương|tương ứng|so với kế hoạch)?"
     rf"{_SP}*(?:khoảng|trên|hơn|gần)?{_SP}*$",
     re.I,
 )
 PCT_PLAN_AFTER_RE = re.compile(rf"{_SP}*\)?{_SP}*(?:so với{_SP}+)?(?:kế hoạch|KH|chỉ tiêu)", re.I)
+THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
+THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
 CONTEXT_RE = re.compile(
     r"(?<!\w)(?:phấn đấu|dự kiến|mục tiêu|thời gian tới|năm tới|sắp tới|giai đoạn tới|sẽ|"
@@ -177,8 +180,14 @@ def _kind_ok(rule: Rule, q: Quantity, has_noun: bool) -> bool:
     return not (q.is_pct or money_like)
 
 
-def _match_rule(rd: _Reader, rule: Rule, q: Quantity, win_start: int, clause_end: int):
-    """(distance, noun_end, cue_start) when `rule` fits `q`, else None."""
+def _match_rule(
+    rd: _Reader, rule: Rule, q: Quantity, win_start: int, clause_end: int, head_qs: int
+):
+    """(distance, noun_end, cue_start) when `rule` fits `q`, else None.
+
+    `head_qs` is where the list `q` belongs to starts (`có 71 chi bộ, 883 đảng
+    viên`): a cue that must touch the number may touch the list instead.
+    """
     t = rd.t
     qs = q.qualifier_start if q.qualifier_start is not None else q.start
     noun_end = q.end
@@ -201,7 +210,10 @@ def _match_rule(rd: _Reader, rule: Rule, q: Quantity, win_start: int, clause_end
             last = m
         if last is None:
             return None
-        if rule.adjacent and not ADJACENT_GAP_RE.match(t[last.end() : qs]):
+        if rule.adjacent and not (
+            ADJACENT_GAP_RE.match(t[last.end() : qs])
+            or (head_qs < qs and ADJACENT_GAP_RE.match(t[last.end() : head_qs]))
+        ):
             return None
         distance = qs - last.end()
         cue_start = last.start()
@@ -284,23 +296,30 @@ def extract_facts(
     prev_q: Quantity | None = None
     prev_win = 0
     prev_noun_end = -1
+    prev_head = 0
     for q in find_quantities(t):
         c_start, c_end = rd.clause(q.start)
         qs = q.qualifier_start if q.qualifier_start is not None else q.start
         # a number listed right after another shares its cue
+        joined = False
         if prev_q is not None and prev_q.start >= c_start:
-            joined = prev_noun_end <= qs and LIST_JOIN_RE.match(t[prev_noun_end:qs])
+            joined = bool(prev_noun_end <= qs and LIST_JOIN_RE.match(t[prev_noun_end:qs]))
             win = prev_win if joined else prev_q.end
         else:
             win = c_start
+        head_qs = prev_head if joined else qs
         win = max(win, qs - 160, c_start)
         if q.is_pct and _attach_pct(rd, facts, q):
             continue
+        if THRESHOLD_BEFORE_RE.search(t, max(0, qs - 8), qs) and THRESHOLD_AFTER_RE.match(
+            t[q.end : q.end + 40]
+        ):
+            continue  # `có từ 03 đảng viên chính thức trở lên`: a condition, not a count
         best = None
         for rule in cat.rules:
             if best is not None and rule.priority < best[0][0]:
                 break
-            got = _match_rule(rd, rule, q, win, c_end)
+            got = _match_rule(rd, rule, q, win, c_end, head_qs)
             if got is None:
                 continue
             metric = cat.metrics[rule.metric]
@@ -332,7 +351,7 @@ def extract_facts(
         fact.subject = _find_subject(rd, c_start, q, fact.noun_end)
         fact.scope = "context" if _is_context(rd, q.start) else "org"
         facts.append(fact)
-        prev_q, prev_win, prev_noun_end = q, win, fact.noun_end
+        prev_q, prev_win, prev_noun_end, prev_head = q, win, fact.noun_end, head_qs
     return [_record(f, t, text, index, doc_id) for f in _dedup(facts)]
 
 
@@ -370,8 +389,12 @@ def _attach_pct(rd: _Reader, facts: list[_Fact], q: Quantity) -> bool:
         if f.unit == "pct" or f.pct is not None:
             return False
         plain = re.sub(r"\([^()]*\)", "", gap)
-        if PCT_JOIN_RE.match(gap) or (
-            PCT_PLAN_AFTER_RE.match(t, q.end) and len(plain) <= 100 and ";" not in plain
+        in_parens = t[max(0, qs - 1) : qs] == "(" or re.search(r"\([^()]*$", t[qs - 12 : qs])
+        share = f.q.denominator and abs(f.value / f.q.denominator * 100 - q.value) < 0.6
+        if (
+            PCT_JOIN_RE.match(gap)
+            or (PCT_PLAN_AFTER_RE.match(t, q.end) and len(plain) <= 100 and ";" not in plain)
+            or (in_parens and share and ";" not in plain)
         ):
             f.pct = q.value
             if len(gap) <= 40:
@@ -383,21 +406,28 @@ def _attach_pct(rd: _Reader, facts: list[_Fact], q: Quantity) -> bool:
 
 def _dedup(facts: list[_Fact]) -> list[_Fact]:
     """The same figure repeated (a caption, a closing speech) is one fact."""
-    seen: set[tuple] = set()
+    kept: dict[tuple, int] = {}
     full_ratios = {f.head for f in facts if f.q.denominator and f.q.denominator == f.value}
-    out = []
+    out: list[_Fact] = []
     for f in facts:
         if f.metric == "other":
-            key = ("other", f.unit, _clean_num(f.value), f.q.denominator, f.head, f.subject)
+            key = ("other", f.unit, _clean_num(f.value), f.head, f.subject)
             if f.unit == "pct" and f.value == 100 and f.head in full_ratios:
                 continue  # `100% các chỉ tiêu` restates `10/10 chỉ tiêu`
         else:
-            key = (f.metric, _clean_num(f.value), f.q.denominator, f.subject, f.scope)
-        if key in seen:
+            key = (f.metric, _clean_num(f.value), f.subject, f.scope)
+        if key in kept:
+            i = kept[key]
+            if _richness(f) > _richness(out[i]):
+                out[i] = f  # a headline's bare `52 đảng viên` vs the body's `52/45 ..., đạt 115,6%`
             continue
-        seen.add(key)
+        kept[key] = len(out)
         out.append(f)
     return out
+
+
+def _richness(f: _Fact) -> int:
+    return (f.q.denominator is not None) + (f.pct is not None) + (f.q.qualifier is not None)
 
 
 def _record(f: _Fact, t: str, original: str, index: list[int] | None, doc_id: str) -> dict:
