@@ -6,6 +6,7 @@ schemas the flow hands to `load_run`. No tests here; the other warehouse tests i
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -408,7 +409,7 @@ def batch(
             quarantine.append({
                 "record_id": rec["fact_id"], "record_type": "fact", "doc_id": a.doc_id,
                 "run_id": run_id, "reasons": ["value_in_range: value outside plausible range"],
-                "record": str(rec),
+                "record": json.dumps(rec, ensure_ascii=False),
             })  # fmt: skip
         facts.extend(rows)
     n_facts = len(facts)

@@ -91,8 +91,9 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> int:
     """Apply the migrations after the file's version, each in its own transaction.
 
-    Views hold no data, so they are dropped first (older DuckDB versions refuse
-    ALTER TABLE under a dependent view) and recreated with their comments after.
+    Views hold no data, so they are dropped first (DuckDB may refuse ALTER TABLE
+    under a dependent view) and recreated with their comments after, on every open
+    for writing.
     """
     current = schema_version(con)
     if current > SCHEMA_VERSION:
@@ -118,7 +119,9 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> 
             con.execute("ROLLBACK")
             raise WarehouseError(f"migration to v{m.version} failed: {exc}") from exc
         current = m.version
-    if target == SCHEMA_VERSION and (pending or not _views_present(con)):
+    if target == SCHEMA_VERSION:
+        # Cheap (a fraction of a second) and keeps views and comments in step with the code
+        # even when a release changes a view without a schema migration.
         con.execute(sql_text("views.sql"))
         con.execute(sql_text("comments.sql"))
     return current
@@ -130,13 +133,6 @@ def _drop_views(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for (name,) in views:
         con.execute(f'DROP VIEW IF EXISTS "{name}"')
-
-
-def _views_present(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND view_name = 'org_facts'"
-    ).fetchall()[0]
-    return bool(row[0])
 
 
 def connect_read(db_path: Path | str, **config: object) -> duckdb.DuckDBPyConnection:

@@ -225,6 +225,8 @@ COMMENT ON COLUMN plan_attainment.district IS 'District of the organization.';
 COMMENT ON COLUMN plan_attainment.metric IS 'Metric code.';
 COMMENT ON COLUMN plan_attainment.label IS 'What the number counts, for metric other.';
 COMMENT ON COLUMN plan_attainment.period IS 'Period of the report.';
+COMMENT ON COLUMN plan_attainment.period_start IS 'First day of the period.';
+COMMENT ON COLUMN plan_attainment.period_end IS 'Last day of the period.';
 COMMENT ON COLUMN plan_attainment.value IS 'Achieved value (X of X/Y).';
 COMMENT ON COLUMN plan_attainment.denominator IS 'Plan or total (Y of X/Y).';
 COMMENT ON COLUMN plan_attainment.computed_pct IS '100 * value / denominator, rounded to 2 decimals.';

@@ -121,6 +121,8 @@ SELECT
     metric,
     label,
     period,
+    period_start,
+    period_end,
     value,
     denominator,
     round(100.0 * value / nullif(denominator, 0), 2) AS computed_pct,
