@@ -88,7 +88,7 @@ REPORT_FIELDS = (
 
 # The Party was founded in 1930: no report of these organizations is older.
 FIRST_YEAR = 1930
-PERIOD_RE = r"^\d{4}(-(Q[1-4]|H[12]|0[1-9]|1[0-2]|\d{4}))?$"
+PERIOD_RE = r"^\d{4}(?:-(?:Q[1-4]|H[12]|0[1-9]|1[0-2]|\d{4}))?$"
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 
 

@@ -101,6 +101,7 @@ class Rule:
     description: str
     kind: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    where: tuple[str, str] | None = None  # (column, value): only rows where column == value
 
 
 def _get(obj: Any, *names: str) -> Any:
@@ -340,13 +341,8 @@ def fact_rules(specs: Mapping[str, MetricSpec], *, run_id: str) -> list[Rule]:
                 f"{spec.unit or ''}".rstrip()
                 + ".",
                 "ExpectColumnValuesToBeBetween",
-                {
-                    "column": "value",
-                    "min_value": spec.min,
-                    "max_value": spec.max,
-                    "row_condition": f'metric=="{spec.code}"',
-                    "condition_parser": "pandas",
-                },
+                {"column": "value", "min_value": spec.min, "max_value": spec.max},
+                where=("metric", spec.code),
             )
         )
     rules += _check_rules("facts", checks.FACT_CHECKS)
@@ -415,13 +411,17 @@ def build_suite(name: str, rules: Iterable[Rule]):
     """A Great Expectations suite from rules; each expectation's meta keeps the rule name."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
     suite = gx.ExpectationSuite(name=name)
     for rule in rules:
         cls = getattr(gxe, rule.kind)
+        kwargs = dict(rule.kwargs)
+        if rule.where:
+            kwargs["row_condition"] = Column(rule.where[0]) == rule.where[1]
         suite.add_expectation(
             cls(
-                **rule.kwargs,
+                **kwargs,
                 description=f"{rule.name} ({rule.severity}): {rule.description}",
                 severity="critical" if rule.severity == "fail" else "warning",
                 meta={"rule": rule.name, "severity": rule.severity},

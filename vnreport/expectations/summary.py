@@ -68,7 +68,7 @@ def _failing(validation) -> list[_Failing]:
         pl.col("unexpected_count").fill_null(-1).alias("_n"),
     ).sort(["_fail", "_n"], descending=[True, True])
     out = []
-    for row in res.head(TOP_CHECKS).iter_rows(named=True):
+    for row in res.iter_rows(named=True):
         examples = (
             validation.issues.filter(pl.col("rule") == row["expectation"])
             .head(EXAMPLES_PER_CHECK)
@@ -154,10 +154,18 @@ def summary_markdown(run: dict, validation) -> str:
     lines += ["|---|---:|---:|---:|"]
     lines += [f"| {s} | {n} | {f} | {w} |" for s, n, f, w in _suite_lines(validation)]
     failing = _failing(validation)
-    lines += ["", "## Top failing checks", ""]
+    lines += ["", "## Failing checks", ""]
     if not failing:
         lines.append("All expectations passed.")
-    for f in failing:
+    else:
+        lines += ["| check | severity | records | observed |", "|---|---|---:|---|"]
+        lines += [
+            f"| `{f.rule}` | {f.severity} | {'' if f.count is None else f.count} "
+            f"| {_md_cell(f.observed)[:120]} |"
+            for f in failing
+        ]
+        lines += ["", "## Top failing checks, with examples", ""]
+    for f in failing[:TOP_CHECKS]:
         count = "" if f.count is None else f" — {f.count} record(s)"
         lines += [
             f"### `{f.rule}` ({f.severity}){count}",

@@ -275,7 +275,7 @@ def _run_suite(
             else:
                 shown = {
                     k: _plain(v) for k, v in item.items() if k not in ("_row", "fact_id", "doc_id")
-                }
+                } or {k: _plain(v) for k, v in item.items() if k != "_row"}
                 detail = "got " + ", ".join(f"{k}={v!r}" for k, v in shown.items())
             out.by_row.setdefault(row, []).append((rule, severity, detail))
     return out
