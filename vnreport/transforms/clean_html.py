@@ -45,9 +45,40 @@ _BODYISH = re.compile(r"<(?:div|p|h1|h2|table|article|section|main|ul)\b", re.I)
 
 # Never text, even when the strip above missed them (unclosed, malformed).
 SKIP_TAGS = frozenset(
-    "script style noscript template svg math iframe object embed canvas select option "
-    "button input textarea head title meta link video audio source track map area "
-    "picture img br hr wbr param base".split()
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "select",
+        "option",
+        "button",
+        "input",
+        "textarea",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "video",
+        "audio",
+        "source",
+        "track",
+        "map",
+        "area",
+        "picture",
+        "img",
+        "br",
+        "hr",
+        "wbr",
+        "param",
+        "base",
+    ]
 )
 # Page structure that is furniture by default (verdict -2, or -1 for form,
 # which ASP.NET pages wrap around everything).
@@ -59,22 +90,85 @@ JUNK_TAGS = {
     "form": -1,
     "dialog": -2,
     "menu": -2,
+    "figure": -1,
+    "figcaption": -1,
 }
 BLOCK_TAGS = frozenset(
-    "p div section article main h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table tbody thead tfoot "
-    "tr td th blockquote pre figure figcaption header footer nav aside form fieldset address "
-    "caption details summary center hgroup body html".split()
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "form",
+        "fieldset",
+        "address",
+        "caption",
+        "details",
+        "summary",
+        "center",
+        "hgroup",
+        "body",
+        "html",
+    ]
 )
 STRUCT_TAGS = frozenset(
-    "div table ul ol section article aside nav form header footer main dl blockquote "
-    "h1 h2 h3 h4 h5 h6".split()
+    [
+        "div",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "aside",
+        "nav",
+        "form",
+        "header",
+        "footer",
+        "main",
+        "dl",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    ]
 )
-PARA_TAGS = frozenset("p pre td blockquote".split())
-LOOSE_PARA_TAGS = frozenset("div section span font article".split())
-HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-LISTISH = frozenset("ul ol dl table div section nav aside".split())
+PARA_TAGS = frozenset(["p", "pre", "td", "blockquote"])
+LOOSE_PARA_TAGS = frozenset(["div", "section", "span", "font", "article"])
+HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+LISTISH = frozenset(["ul", "ol", "dl", "table", "div", "section", "nav", "aside"])
 HIDDEN_CLASSES = frozenset(
-    "hidden d-none invisible sr-only visually-hidden screen-reader-text hide".split()
+    ["hidden", "d-none", "invisible", "sr-only", "visually-hidden", "screen-reader-text", "hide"]
 )
 TAG_WEIGHT = {
     "div": 5,
@@ -96,6 +190,13 @@ TAG_WEIGHT = {
     "h3": -5,
 }
 FLAGGED_VOTE = 0.3  # weight of a paragraph's vote from inside flagged furniture
+MIN_VOTE_CHARS = 25
+WIDEN_RATIO = 1.3  # widen to an ancestor holding this much more prose than the winner
+WIDEN_MAX_DENSITY = 0.35
+COMMA_WEIGHT = 1.0
+LEN_CAP = 3.0
+# candidate score multipliers by class/id verdict (-2 furniture .. +1 article-like)
+CLASS_FACTOR = {-2: 0.5, -1: 0.8, 0: 1.0, 1: 1.25}
 HIDDEN = -9
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _SPLIT_CLASS = re.compile(r"[\s_\-]+")
@@ -169,7 +270,8 @@ class Tree:
         "verdict",
         "inflag",
         "struct",
-        "blockchild",
+        "inline",
+        "inline_commas",
     )
 
     def __init__(self, root: Tag, use_classes: bool = True) -> None:
@@ -232,7 +334,11 @@ class Tree:
         commas = own_commas
         llen = [0] * n
         struct = [False] * n
-        blockchild = [False] * n
+        # text and commas that sit in block-level children (the rest is the
+        # element's own running text: what a reader sees as its paragraph)
+        btext = [0] * n
+        bcommas = [0] * n
+        block_tags = BLOCK_TAGS
         for i in range(n - 1, 0, -1):
             p = parent[i]
             name = nodes[i].name
@@ -241,10 +347,15 @@ class Tree:
             tlen[p] += tlen[i]
             llen[p] += llen[i]
             commas[p] += commas[i]
-            if struct[i] or name in STRUCT_TAGS:
-                struct[p] = True
-            if name in BLOCK_TAGS:
-                blockchild[p] = True
+            if name in block_tags:
+                btext[p] += tlen[i]
+                bcommas[p] += commas[i]
+                struct[p] = True if name in STRUCT_TAGS else struct[p] or struct[i]
+            else:
+                btext[p] += btext[i]
+                bcommas[p] += bcommas[i]
+                if struct[i]:
+                    struct[p] = True
         if n and nodes[0].name == "a":
             llen[0] = tlen[0]
         self.nodes = nodes
@@ -256,7 +367,8 @@ class Tree:
         self.verdict = verdicts
         self.inflag = inflag
         self.struct = struct
-        self.blockchild = blockchild
+        self.inline = [t - b for t, b in zip(tlen, btext, strict=True)]
+        self.inline_commas = [c - b for c, b in zip(commas, bcommas, strict=True)]
 
     def density(self, i: int) -> float:
         t = self.tlen[i]
@@ -264,34 +376,66 @@ class Tree:
 
 
 def score(tree: Tree) -> tuple[int, dict[int, float]]:
-    """Readability-style candidate scores; returns (best index or -1, scores)."""
-    nodes, parent, tlen = tree.nodes, tree.parent, tree.tlen
-    commas, blockchild, inflag, verdict = tree.commas, tree.blockchild, tree.inflag, tree.verdict
+    """Readability-style candidate scores; returns (best index or -1, scores).
+
+    Every block element votes with its own running text (text not inside a
+    block child), so prose written as <p>s, as text between <br>s in a <div>,
+    or in table cells all counts the same way. The winner is then widened to
+    an ancestor when that ancestor holds clearly more prose (articles split
+    into several column or section wrappers).
+    """
+    nodes, parent, inline = tree.nodes, tree.parent, tree.inline
+    inline_commas, inflag, verdict = tree.inline_commas, tree.inflag, tree.verdict
+    n = len(nodes)
     scores: dict[int, float] = {}
-    for i in range(len(nodes)):
-        if tlen[i] < 25:
+    mass = [0.0] * n
+    block_tags = BLOCK_TAGS
+    for i in range(n):
+        t = inline[i]
+        if t < MIN_VOTE_CHARS:
             continue
         name = nodes[i].name
-        if name not in PARA_TAGS and not (name in LOOSE_PARA_TAGS and not blockchild[i]):
+        if name not in block_tags or name in ("body", "html"):
             continue
-        s = 1.0 + commas[i] + min(tlen[i] // 100, 3)
+        s = 1.0 + inline_commas[i] * COMMA_WEIGHT + min(t / 100, LEN_CAP)
         if inflag[i]:
             s *= FLAGGED_VOTE
+        mass[i] = s
         p = parent[i]
         level = 0
         while p >= 0 and level < 5:
             if p not in scores:
-                scores[p] = TAG_WEIGHT.get(nodes[p].name, 0) + 25 * max(-1, min(1, verdict[p]))
+                scores[p] = TAG_WEIGHT.get(nodes[p].name, 0)
             scores[p] += s / (1 if level == 0 else 2 if level == 1 else level * 3)
             p = parent[p]
             level += 1
+    for i in range(n - 1, 0, -1):
+        mass[parent[i]] += mass[i]
     best = -1
     best_score = float("-inf")
     for i, s in scores.items():
-        s *= 1.0 - tree.density(i)
+        s *= (1.0 - tree.density(i)) * CLASS_FACTOR[max(-2, min(1, verdict[i]))]
         scores[i] = s
         if s > best_score:
             best, best_score = i, s
+    if best > 0:
+        cur = best
+        while True:
+            p = parent[cur]
+            if p <= 0 or verdict[p] < 0 or tree.density(p) > WIDEN_MAX_DENSITY:
+                break
+            if mass[p] < mass[cur] * WIDEN_RATIO:
+                # no new prose here; try one level further before giving up
+                q = parent[p]
+                if q <= 0 or mass[q] < mass[cur] * WIDEN_RATIO or verdict[q] < 0:
+                    break
+                if tree.density(q) > WIDEN_MAX_DENSITY:
+                    break
+                p = q
+            cur = p
+        if cur != best:
+            scores[cur] = max(scores.get(cur, 0.0), best_score)
+            best = cur
     return best, scores
 
 
@@ -443,7 +587,8 @@ class Writer:
             return True
         d = tree.density(i)
         if name in LISTISH:
-            return d > 0.5 or (d > 0.3 and t < 300)
+            # a link list, unless it also holds real prose (then its parts are judged)
+            return (d > 0.5 and t - tree.llen[i] < 200) or (d > 0.3 and t < 300)
         if name in ("p", "li", "dd", "dt", "td", "th") or name in HEADINGS:
             return d > 0.8 and t < 300
         return False
