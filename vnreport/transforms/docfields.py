@@ -154,7 +154,7 @@ def _org_before_verb(s: str) -> str | None:
     return None
 
 
-def _complete(name: str, text: str, district: str | None, province: str | None) -> str:
+def _complete(name: str, text: str, district: str | None, place: str | None) -> str:
     """`Đảng ủy khối doanh nghiệp quận` -> the fuller `... quận Tây Hồ` the text also uses."""
     if not re.search(r"(?:quận|huyện|tỉnh|thành phố|thị xã)$", name, re.I):
         return name
@@ -162,9 +162,17 @@ def _complete(name: str, text: str, district: str | None, province: str | None) 
     if m:
         return name + " " + m.group(1)
     level = name.split()[-1].lower()
-    if level in ("quận", "huyện", "thị xã") and district:
-        return f"{name} {district}"
+    if level in ("quận", "huyện", "thị xã") and (district or place):
+        return f"{name} {district or place}"
     return name
+
+
+def _title_place(title: str | None) -> str | None:
+    """`Tây Hưng: Đảng ủy Khối ... quận sơ kết ...`: a headline led by a place name."""
+    m = re.match(rf"({_NAME})[ \u00a0]*:", title or "")
+    if m and not ORG_START_RE.match(m.group(1)) and len(m.group(1).split()) <= 4:
+        return m.group(1)
+    return None
 
 
 def _prefer_body_name(name: str, text: str) -> str:
@@ -205,7 +213,7 @@ def _organization(
     if not name:
         return None
     name = re.sub(rf"\s*\((?:tỉnh |TP\.? |thành phố )?(?:{PROVINCES})\)$", "", name)
-    name = _complete(name, text, district, province)
+    name = _complete(name, text, district, _title_place(title))
     return _prefer_body_name(name, text)
 
 
@@ -217,7 +225,8 @@ def _province(text: str, district: str | None) -> tuple[str | None, bool]:
         for prov, names in CITY_DISTRICTS.items():
             if re.fullmatch(names, district):
                 return prov, True
-    plain = Counter(m.group(1) for m in PROVINCE_RE.finditer(text))
+    # `phong cách Hồ Chí Minh` is a person, not the city: the city needs its prefix
+    plain = Counter(m.group(1) for m in PROVINCE_RE.finditer(text) if m.group(1) != "Hồ Chí Minh")
     if plain:
         return _canon_province(plain.most_common(1)[0][0]), True
     return None, False
@@ -282,8 +291,14 @@ def _year_near(s: str, pos: int) -> str | None:
     return m.group() if m else None
 
 
-def _report_type(title: str | None, msent: str | None) -> str:
-    s = " ".join(x for x in (title, msent) if x).lower()
+def _report_type(title: str | None, msent: str | None, text: str = "") -> str:
+    rt = _report_type_in(" ".join(x for x in (title, msent) if x).lower())
+    if rt == "other" and text:
+        rt = _report_type_in(text[:3000].lower())  # the lead may be missing; the body says it
+    return rt
+
+
+def _report_type_in(s: str) -> str:
     if "giữa nhiệm kỳ" in s:
         return "mid_term_review"
     if re.search(
@@ -345,9 +360,13 @@ def document_fields(doc: CleanDoc) -> list[dict]:
     ms = _meeting_sentence(text)
     msent = ms[1] if ms else None
     district = _district(text)
+    if district is None and title:
+        place = _title_place(title)
+        if place and re.search(r"(?:quận|huyện|thị xã)(?![\w ]*\w:)", title, re.I):
+            district = place
     province, prov_inferred = _province(text, district)
     period = _period(title, msent, text)
-    rtype = _report_type(title, msent)
+    rtype = _report_type(title, msent, text)
     published = _published(doc, text)
     mdate, mdate_inferred = _meeting_date(msent, period, rtype, published)
     org = _organization(title, text, msent, district, province)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from vnreport.records import CleanDoc
 from vnreport.transforms.catalog import Catalog, Rule, load_catalog
-from vnreport.transforms.numbers import Quantity, find_quantities, nfc_with_map
+from vnreport.transforms.numbers import Quantity, find_quantities, nfc_with_map, parse_digits
 
 EXTRACTOR_VERSION = "1.0.0"
 
@@ -39,6 +39,10 @@ PCT_JOIN_RE = re.compile(
     re.I,
 )
 PCT_PLAN_AFTER_RE = re.compile(rf"{_SP}*\)?{_SP}*(?:so với{_SP}+)?(?:kế hoạch|KH|chỉ tiêu)", re.I)
+# `trong đó có 02 đồng chí ...`: a part of the fact before, never a total of its own kind.
+SUBSET_BEFORE_RE = re.compile(
+    rf"(?<!\w)(?:trong đó|trong số đó|bao gồm)(?:{_SP}+có)?{_SP}*[:,]?{_SP}*$", re.I
+)
 THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
@@ -55,10 +59,15 @@ ORG_TYPES = (
     r"Đảng ủy Khối|Đảng bộ Khối|Liên đoàn|Công đoàn|Chi nhánh|Viện|Hội"
 )
 _NAME_WORD = (
-    rf"(?:{_CAP_WORD}|cổ phần|CP|TNHH|MTV|một thành viên|huyện|quận|thị xã|thành phố|tỉnh|xã|"
-    rf"phường|thị trấn|các|khối|bộ phận|cơ sở|[a-zà-ỹđ]+(?={_SP}+[\w]))"
+    rf"(?:{ORG_TYPES}|Cổ phần|cổ phần|{_CAP_WORD}|TNHH|MTV|một thành viên|huyện|quận|thị xã|"
+    rf"thành phố|tỉnh|xã|phường|thị trấn|các|khối|bộ phận|cơ sở|số|chi nhánh|và)"
 )
 ORG_RE = re.compile(rf"(?<!\w)(?:{ORG_TYPES})(?:{_SP}+{_NAME_WORD}){{1,9}}")
+# Company names go on in lower case after `Cổ phần` (`Công ty Cổ phần xây lắp thiết bị điện`).
+COMPANY_TAIL_RE = re.compile(
+    rf"(?:{_SP}+(?!(?:kết|đã|có|được|tại|ở|cho|với|và|đạt|trong|đúng|theo|về|nạp|là|tuy|vừa|mới|cũng|luôn)(?!\w))"
+    rf"[^\W\d_]+|{_SP}+\d+){{1,6}}"
+)
 _ORG_STOP = re.compile(
     r"^(?:kết|nạp|đã|có|được|tổ|chức|đạt|với|và|cho|tại|ở|trong|thực|hiện|hoàn|thành|là|của|"
     r"đề|nghị|phát|triển|chuyển|tăng|giảm|luôn|tiếp|tục|cũng|vẫn|đang|sẽ|đến|từ|trên|dưới|gồm|"
@@ -122,8 +131,18 @@ GENERIC_NAME_WORDS = {"Khối", "Cụm", "Đảng", "Ủy", "Uỷ", "Bộ", "Chi
 COMPANY_WORDS_RE = re.compile(r"(?<!\w)(?:cổ phần|CP|TNHH|MTV|một thành viên)(?!\w)", re.I)
 
 
+def _org_at(t: str, m: re.Match) -> str:
+    name = m.group()
+    if COMPANY_WORDS_RE.search(name):
+        tail = COMPANY_TAIL_RE.match(t, m.end())
+        if tail:
+            name += tail.group()
+    return name
+
+
 def _trim_org(name: str) -> str:
     name = ORGAN_PREFIX_RE.sub("", name)
+    name = re.sub(r"(\d+)\s+\d+.*$", r"\1", name)  # `Cụm số 7 17 đơn vị`
     words = name.split()
     # stop at the first verb-like or time word after the type word
     for i, w in enumerate(words[2:], start=2):
@@ -131,7 +150,7 @@ def _trim_org(name: str) -> str:
             words = words[:i]
             break
     if not COMPANY_WORDS_RE.search(" ".join(words)):
-        while len(words) > 2 and words[-1].islower():
+        while len(words) > 2 and words[-1].islower() and words[-1] not in ("số",):
             words.pop()
     return " ".join(words).strip(" ,")
 
@@ -259,10 +278,10 @@ def _find_subject(rd: _Reader, clause_start: int, q: Quantity, noun_end: int) ->
     if m:
         m2 = ORG_RE.match(t, m.end())
         if m2:
-            cands.append(m2.group())
+            cands.append(_org_at(t, m2))
     if not cands:
         for m2 in ORG_RE.finditer(t, clause_start, q.start):
-            cands.append(m2.group())
+            cands.append(_org_at(t, m2))
         cands = cands[-1:]
     for c in cands:
         name = _trim_org(c)
@@ -292,12 +311,14 @@ def extract_facts(
     cat = catalog or load_catalog()
     t, index = nfc_with_map(text)
     rd = _Reader(t, cat, organization, period)
-    facts: list[_Fact] = []
+    facts, table_spans = _table_facts(rd) if "|" in t else ([], [])
     prev_q: Quantity | None = None
     prev_win = 0
     prev_noun_end = -1
     prev_head = 0
     for q in find_quantities(t):
+        if table_spans and any(a <= q.start < b for a, b in table_spans):
+            continue  # read by _table_facts
         c_start, c_end = rd.clause(q.start)
         qs = q.qualifier_start if q.qualifier_start is not None else q.start
         # a number listed right after another shares its cue
@@ -316,7 +337,10 @@ def extract_facts(
         ):
             continue  # `có từ 03 đảng viên chính thức trở lên`: a condition, not a count
         best = None
+        subset = bool(SUBSET_BEFORE_RE.search(t, max(0, qs - 20), qs))
         for rule in cat.rules:
+            if subset and rule.metric != "other":
+                continue
             if best is not None and rule.priority < best[0][0]:
                 break
             got = _match_rule(rd, rule, q, win, c_end, head_qs)
@@ -352,7 +376,146 @@ def extract_facts(
         fact.scope = "context" if _is_context(rd, q.start) else "org"
         facts.append(fact)
         prev_q, prev_win, prev_noun_end, prev_head = q, win, fact.noun_end, head_qs
+    facts.sort(key=lambda f: f.start)
     return [_record(f, t, text, index, doc_id) for f in _dedup(facts)]
+
+
+SUBJECT_HEADER_RE = re.compile(
+    r"tổ chức|đơn vị|đảng bộ|chi bộ|doanh nghiệp|công ty|tên|TCCSĐ|cơ sở", re.I
+)
+TABLE_ROW_RE = re.compile(r"^[^\n]*\|[^\n]*$", re.M)
+COL_ROLES = (
+    ("skip", re.compile(r"^(?:S?TT|số TT|thứ tự|\#)$", re.I)),
+    ("label", re.compile(r"^(?:chỉ tiêu|nội dung|danh mục|tiêu chí|hạng mục|lĩnh vực)$", re.I)),
+    ("unit", re.compile(r"^(?:ĐVT|đơn vị tính|đơn vị)$", re.I)),
+    ("pct", re.compile(r"tỷ lệ|tỉ lệ|%|so (?:với|sánh)", re.I)),
+    ("plan", re.compile(r"kế hoạch|\bKH\b|chỉ tiêu|mục tiêu|giao", re.I)),
+    ("actual", re.compile(r"thực hiện|kết quả|\bTH\b|đạt|số lượng|ước|năm \d{4}|^\d{4}$", re.I)),
+)
+
+
+def _cells(line: str, offset: int) -> list[tuple[str, int, int]]:
+    out, pos = [], 0
+    for part in line.split("|"):
+        stripped = part.strip()
+        lead = len(part) - len(part.lstrip())
+        out.append((stripped, offset + pos + lead, offset + pos + lead + len(stripped)))
+        pos += len(part) + 1
+    return out
+
+
+def _table_facts(rd: _Reader) -> tuple[list[_Fact], list[tuple[int, int]]]:
+    """Rows of a results table (`Kết nạp đảng viên mới | 30 | 32 | 106,7`) as facts.
+
+    The header says which column is the plan, the result and the rate; the row
+    label carries the cue, read with the same catalog rules as running text.
+    """
+    t, cat = rd.t, rd.cat
+    facts: list[_Fact] = []
+    spans: list[tuple[int, int]] = []
+    roles: list[str] | None = None
+    header: list[str] = []
+    last_end = -2
+    for m in TABLE_ROW_RE.finditer(t):
+        line = m.group()
+        if line.count("|") < 1:
+            continue
+        spans.append((m.start(), m.end()))
+        cells = _cells(line, m.start())
+        if m.start() > last_end + 2 and t[last_end + 1 : m.start()].strip():
+            roles = None  # a new table
+        last_end = m.end()
+        numeric = [bool(re.fullmatch(r"[\d.,%\s\-–]+", c[0])) and c[0] != "" for c in cells]
+        if not any(numeric[1:]):
+            roles = [next((r for r, rx in COL_ROLES if rx.search(c[0])), "label") for c in cells]
+            header = [c[0] for c in cells]
+            continue
+        label_i = next((i for i, c in enumerate(cells) if not numeric[i] and c[0]), None)
+        if label_i is None:
+            continue
+        label = cells[label_i][0]
+        row_roles = roles if roles and len(roles) == len(cells) else None
+        if row_roles and SUBJECT_HEADER_RE.search(header[label_i]):
+            # one row per subordinate organization, one column per metric
+            for i, c in enumerate(cells):
+                if i == label_i or not numeric[i] or row_roles[i] in ("skip", "unit", "pct"):
+                    continue
+                digits = re.search(r"\d(?:[\d.,]*\d)?", c[0])
+                if not digits:
+                    continue
+                fact = _table_fact(
+                    rd, header[i], {"actual": (parse_digits(digits.group())[0], c[1], c[2])}
+                )
+                if fact is None:
+                    continue
+                fact.start, fact.end = cells[label_i][1], m.end()
+                if not same_org(label, rd.org, cat.abbreviations):
+                    fact.subject = label
+                facts.append(fact)
+            continue
+        nums = {}
+        for i, c in enumerate(cells):
+            if i == label_i or not numeric[i]:
+                continue
+            role = row_roles[i] if row_roles else "actual"
+            if role in ("skip", "label") and row_roles is not None:
+                continue
+            if role == "skip" or (row_roles is None and i < label_i):
+                continue
+            digits = re.search(r"\d(?:[\d.,]*\d)?", c[0])
+            if digits and role not in nums:
+                nums[role] = (parse_digits(digits.group())[0], c[1], c[2])
+        if "actual" not in nums:
+            continue
+        unit_text = " ".join(
+            c[0] for i, c in enumerate(cells) if row_roles and row_roles[i] == "unit"
+        )
+        fact = _table_fact(rd, label + " " + unit_text, nums)
+        if fact is None:
+            continue
+        fact.start, fact.end = cells[label_i][1], m.end()
+        facts.append(fact)
+    return facts, spans
+
+
+def _table_fact(rd: _Reader, label: str, nums: dict) -> _Fact | None:
+    cat = rd.cat
+    value, vs, ve = nums["actual"]
+    scale = re.search(r"(nghìn|ngàn|triệu|tỷ|tỉ)\s*(?:đồng|VNĐ|VND)", label, re.I)
+    money = bool(scale or re.search(r"(?<!\w)(?:đồng|VNĐ|VND)(?!\w)", label))
+    if scale:
+        value *= {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}[
+            scale.group(1).lower()
+        ]
+    q = Quantity(start=vs, end=ve, value=value, is_money=money)
+    if "plan" in nums:
+        q.denominator = nums["plan"][0] * (value / nums["actual"][0] if nums["actual"][0] else 1)
+    best = None
+    for rule in cat.rules:
+        if rule.metric == "other" or not _kind_ok(rule, q, rule.noun is not None):
+            continue
+        if rule.before is None and rule.after is not None:
+            continue  # its cue is word order in a sentence, which a table cell does not have
+        before_hit = rule.before is not None and bool(rule.before.search(label))
+        noun_hit = rule.noun is not None and bool(rule.noun.search(label))
+        if (rule.before is not None and not before_hit) or not (before_hit or noun_hit):
+            continue
+        if not cat.plausible(rule.metric, value):
+            continue
+        key = (before_hit, noun_hit, rule.priority)
+        if best is None or key > best[0]:
+            best = (key, rule)
+    if best is not None:
+        metric = best[1].metric
+        unit = cat.metrics[metric].unit
+    else:
+        metric = "other"
+        unit = "vnd" if money else "count"
+    f = _Fact(q, metric, unit, value, vs, ve, ve)
+    f.pct = nums["pct"][0] if "pct" in nums else None
+    if metric == "other":
+        f.label = re.sub(r"\s+", " ", label).strip()
+    return f
 
 
 def _other(rd: _Reader, q: Quantity, qs: int, c_end: int) -> _Fact | None:
