@@ -33,6 +33,7 @@ class Rule:
     kind: str = "count"
     priority: int = 0
     label: str | None = None
+    ratio: bool = True  # may the number be the X of an `X/Y` pair
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def parse_catalog(data: dict) -> Catalog:
                     kind=kind,
                     priority=int(r.get("priority", 0)),
                     label=r.get("label"),
+                    ratio=bool(r.get("ratio", True)),
                 )
             )
         metrics[code] = Metric(

@@ -38,6 +38,9 @@ PCT_JOIN_RE = re.compile(
     rf"{_SP}*(?:khoảng|trên|hơn|gần)?{_SP}*$",
     re.I,
 )
+GROWTH_AFTER_RE = re.compile(
+    rf"{_SP}*\)?{_SP}*so với{_SP}+(?:cùng kỳ|năm|quý|tháng|đầu năm|đầu nhiệm kỳ|trước)", re.I
+)
 PCT_PLAN_AFTER_RE = re.compile(rf"{_SP}*\)?{_SP}*(?:so với{_SP}+)?(?:kế hoạch|KH|chỉ tiêu)", re.I)
 # `trong đó có 02 đồng chí ...`: a part of the fact before, never a total of its own kind.
 SUBSET_BEFORE_RE = re.compile(
@@ -221,6 +224,8 @@ def _match_rule(
             noun_end = m.end()
     if not _kind_ok(rule, q, rule.noun is not None):
         return None
+    if not rule.ratio and q.denominator is not None:
+        return None  # `9/12 doanh nghiệp` is a share of the units, not their number
     distance = 500
     cue_start = None
     if rule.before is not None:
@@ -543,6 +548,8 @@ def _attach_pct(rd: _Reader, facts: list[_Fact], q: Quantity) -> bool:
         re.I,
     ):
         return False
+    if GROWTH_AFTER_RE.match(t, q.end) and t[q.end : q.end + 1] != ")":
+        return False  # `vượt 12% so với cùng kỳ`: growth, a fact of its own
     for f in reversed(facts):
         if f.start < s_start:
             return False

@@ -363,12 +363,12 @@ def _word_number_counts(text: str, m: re.Match) -> bool:
     words = m.group().lower().split()
     if words == ["một"] or words[-1] in ("linh", "lẻ", "mươi") and len(words) == 1:
         return False
-    if words[0] in ("mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "mươi", "chục", *SCALES):
-        return False
+    if words[0] in ("mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "mươi", "chục", "trăm", *SCALES):
+        return False  # `hàng trăm lao động` is no count
     if not WORD_COUNT_NOUNS_RE.match(text, m.end()):
         return False
     before = text[max(0, m.start() - 12) : m.start()].lower()
-    return not re.search(r"(?:thứ|lần|số|khóa|mỗi|từng|các)[\s\u00a0]*$", before)
+    return not re.search(r"(?:thứ|lần|số|khóa|mỗi|từng|các|hàng|vài|mấy)[\s\u00a0]*$", before)
 
 
 def _skip_tokens(tokens: list, i: int, pos: int) -> int:
