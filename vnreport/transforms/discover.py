@@ -38,6 +38,7 @@ WEB_KINDS = ("urls", "listing", "feed", "sitemap")
 DEFAULT_MAX_PAGES = 5
 DEFAULT_MAX_ARTICLES = 2000
 MAX_SITEMAPS = 50
+RECHECK_SKIPPED_DAYS = 30
 COUNT_KEYS = ("new", "changed", "unchanged", "failed", "skipped")
 
 
@@ -435,11 +436,36 @@ class _Crawl:
             found = found[:limit]
 
         def one(url: str):
+            known = self._known_unusable(url)
+            if known is not None:
+                return known
             return self.fetcher.get(url, **self._conditional(url, need_body=False))
 
         with ThreadPoolExecutor(max_workers=max(1, self.settings.workers)) as pool:
             for (url, meta), got in zip(found, pool.map(one, [u for u, _ in found]), strict=True):
                 yield from self._article(url, meta, got)
+
+    def _known_unusable(self, url: str):
+        """A link whose last answer was a PDF or other non-HTML type is not asked again
+        every night; it is re-checked once the remembered answer is a month old."""
+        from datetime import UTC, datetime, timedelta
+
+        from vnreport.transforms.fetch import ARTICLE_TYPES, Fetched
+
+        prev = self.result.state.get(url) or {}
+        ctype = prev.get("content_type")
+        if prev.get("status") != "skipped" or not ctype or ctype in ARTICLE_TYPES:
+            return None
+        try:
+            checked = datetime.fromisoformat(prev["checked_at"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if datetime.now(UTC) - checked > timedelta(days=RECHECK_SKIPPED_DAYS):
+            return None
+        return Fetched(
+            url, "skipped", url, prev.get("http_status"), content_type=ctype,
+            reason=prev.get("reason"), fetched_at=prev["checked_at"],
+        )  # fmt: skip
 
     def _article(self, url: str, meta: dict, got) -> Iterable[RawDoc | Failure]:
         from vnreport.transforms import rawstore

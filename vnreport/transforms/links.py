@@ -9,8 +9,9 @@ tricks must not expand or read anything.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
 from lxml import etree
@@ -42,7 +43,13 @@ def canonical_url(url: str) -> str:
             if not TRACKING_PARAMS.match(k)
         ]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    return urlunsplit((scheme, netloc, _path(parts.path), query, ""))
+
+
+def _path(path: str) -> str:
+    """One spelling per path: non-ASCII letters percent-encoded (NFC first), escapes upper-cased."""
+    path = quote(unicodedata.normalize("NFC", path or "/"), safe="/%:@!$&'()*+,;=-._~")
+    return re.sub(r"%[0-9a-fA-F]{2}", lambda m: m.group(0).upper(), path)
 
 
 def _soup(data: bytes, charset: str | None) -> BeautifulSoup:
