@@ -125,8 +125,24 @@ def _meeting_sentence(text: str) -> tuple[int, str] | None:
         s = m.group()
         if len(s) < 30:
             continue
-        if MEETING_VERB_RE.search(s) and (DATE_RE.search(s) or re.search(r"\bngày\b", s, re.I)):
+        v = MEETING_VERB_RE.search(s)
+        if v and MEETING_NOUN_RE.match(s, v.end()) and _day_date(s):
             return m.start(), s
+    return None
+
+
+MEETING_NOUN_RE = re.compile(
+    r"[ \u00a0]*(?:Hội nghị|hội nghị|Đại hội|đại hội|Lễ|lễ|buổi|sinh hoạt|giao ban|tổng kết|sơ kết|"
+    r"họp|phiên|kỳ họp|cuộc họp|hội thảo|tọa đàm|chương trình)",
+)
+DAY_CUE_RE = re.compile(r"(?:ngày|Ngày|sáng|Sáng|chiều|Chiều|tối|Tối|trưa|Trưa|hôm|Hôm)[ \u00a0]*$")
+
+
+def _day_date(s: str) -> re.Match | None:
+    """A day written as a date (`ngày 29/12`, `Sáng 12/01/2024`), not a ratio (`06/05 chi bộ`)."""
+    for m in DATE_RE.finditer(s):
+        if DAY_CUE_RE.search(s[max(0, m.start() - 12) : m.start()]) or m.start() < 3:
+            return m
     return None
 
 
@@ -148,7 +164,8 @@ def _org_before_verb(s: str) -> str | None:
         if re.search(r"[,;]\s*(?:[Tt]ại|[Ss]áng|[Cc]hiều|[Nn]gày)", cand):
             continue
         cand = re.sub(r"\s+(?:đã|vừa|sẽ|long trọng)$", "", cand).strip()
-        cand = re.split(rf"\s*[:|–]\s+|\s+-\s+(?=[{_UP}])", cand)[0].strip()
+        cand = re.split(rf"\s*[:|–]\s+|\s+-\s+(?=[{_UP}])(?![^()]*\))", cand)[0].strip()
+        cand = re.split(r"\s+(?:thuộc|trực thuộc|của)\s+", cand)[0].strip()
         if 3 <= len(cand) <= 120:
             return cand
     return None
@@ -317,7 +334,7 @@ def _report_type_in(s: str) -> str:
 def _meeting_date(msent: str | None, period: str | None, rtype: str, published: str | None):
     if not msent:
         return None, False
-    m = DATE_RE.search(msent)
+    m = _day_date(msent)
     if not m:
         return None, False
     d, mo = int(m.group("d")), int(m.group("m"))
