@@ -54,9 +54,18 @@ def patterns() -> dict[str, re.Pattern[str]]:
         ),
         "url": re.compile(r"^(?:https?://|www\.)\S+$", re.I),
         "source": re.compile(r"^(?:nguồn|theo|source)\s*[:：]\s*(.{2,200})$", re.I),
-        "negative_class": re.compile(_alt([re.escape(x) for x in f["negative_class"]]), re.I),
-        "positive_class": re.compile(_alt([re.escape(x) for x in f["positive_class"]]), re.I),
     }
+
+
+@lru_cache(maxsize=1)
+def class_fragments() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(furniture, article) class/id fragments with separators removed."""
+    f = furniture()
+
+    def compact(items: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({x.lower().replace("-", "").replace("_", "") for x in items}))
+
+    return compact(f["negative_class"]), compact(f["positive_class"])
 
 
 @lru_cache(maxsize=1)
