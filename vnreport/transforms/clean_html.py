@@ -33,7 +33,7 @@ from vnreport.transforms import clean_rules as R
 # a modern page's bytes, and many parser callbacks saved.
 _STRIP_TAGS = "script style noscript template svg math iframe object canvas textarea select"
 _STRIP_OPEN = re.compile(
-    r"<(%s)\b|<!--" % "|".join(_STRIP_TAGS.split() + _STRIP_TAGS.upper().split())
+    r"<({})\b|<!--".format("|".join(_STRIP_TAGS.split() + _STRIP_TAGS.upper().split()))
 )
 _JSONLD = re.compile(
     r"<script\b[^>]*type\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script\s*>",
