@@ -255,6 +255,20 @@ def test_subordinate_compared_within_the_same_period_only():
     assert verdicts(checks.subordinate_within_parent, facts) == {}
 
 
+def test_members_per_cell_catches_a_district_block_with_millions():
+    good = frame(fact("party_members", 796), fact("party_cells", 72))
+    assert all(ok for ok, _ in verdicts(checks.members_per_cell, good).values())
+    bad = frame(fact("party_members", 5_000_000), fact("party_cells", 72))
+    v = verdicts(checks.members_per_cell, bad)
+    assert v[0][0] is False and v[1][0] is False
+    assert "69.444 per cell" in v[0][1]
+    # a subordinate's cells say nothing about the parent's members
+    other = frame(
+        fact("party_members", 5_000_000), fact("party_cells", 72, subject="Đảng bộ Công ty X")
+    )
+    assert verdicts(checks.members_per_cell, other) == {}
+
+
 # ----------------------------------------------------------------- money
 
 

@@ -140,6 +140,10 @@ PLANTED = {
         fact("p-huge", "p7", "party_members", SPECS["party_members"].max * 10),
         "facts.range[party_members]",
     ),
+    "p-millions": (
+        fact("p-millions", "p11", "party_members", 5_000_000),
+        "facts.members_per_cell",
+    ),
     "p-offset": (
         fact("p-offset", "p8", "party_cells", 12, start=3990),
         "facts.end_within_document",
@@ -170,6 +174,7 @@ SUPPORT = [
     fact("p3-cel", "p3", "grassroots_party_cells", 2),
     fact("p4-parent", "p4", "party_members", 1840),
     fact("p6-rev", "p6", "revenue_vnd", 9_605_380_000),  # a lost scale word
+    fact("p11-cells", "p11", "party_cells", 72),
 ]
 DUPLICATES = [
     fact("p-dup", "p10", "inspections", 4),

@@ -56,6 +56,11 @@ MONEY_BOUNDS = {
     "vnd": (1e5, 1e16),
 }
 
+# Members per party cell: a cell has at least three members and, even in the
+# largest enterprises, hundreds, not tens of thousands. A district block stated
+# with millions of members beside its few dozen cells has a misread number.
+MEMBERS_PER_CELL = (1, 1000)
+
 # Units whose values add up, so a part can never exceed its whole.
 ADDITIVE_UNITS = ("person", "org", "count", "vnd")
 INTEGER_UNITS = ("person", "org", "count")
@@ -299,6 +304,27 @@ def parts_sum_to_total(facts: pl.DataFrame, **_) -> pl.DataFrame:
     return _result(rows)
 
 
+def members_per_cell(facts: pl.DataFrame, **_) -> pl.DataFrame:
+    """Members and cells of the same body and period: between 1 and 1000 members per cell."""
+    lo, hi = MEMBERS_PER_CELL
+    rows = []
+    org = _group_key(facts.filter((pl.col("scope") == "org") & pl.col("value").is_not_null()))
+    sub = org.filter(pl.col("metric").is_in(["party_members", "party_cells"]))
+    for _, grp in sub.group_by(["doc_id", "_subject", "_period"]):
+        members = grp.filter(pl.col("metric") == "party_members")["value"].to_list()
+        cells = grp.filter(pl.col("metric") == "party_cells")["value"].to_list()
+        if not members or not cells:
+            continue
+        ok = any(c > 0 and lo <= m / c <= hi for m, c in product(members, cells))
+        why = None
+        if not ok:
+            m, c = members[0], cells[0]
+            ratio = f"{m / c:,.0f}".replace(",", ".") if c > 0 else "∞"
+            why = f"{_fmt(m)} members in {_fmt(c)} cells is {ratio} per cell (expected {lo}–{hi})"
+        rows.extend((r, ok, why) for r in grp["_row"].to_list())
+    return _result(rows)
+
+
 def subordinate_within_parent(facts: pl.DataFrame, **_) -> pl.DataFrame:
     """A subordinate committee's number never exceeds the parent's total (same metric, period)."""
     base = facts.filter(
@@ -512,6 +538,13 @@ FACT_CHECKS: tuple[Check, ...] = (
         "Grassroots party committees + grassroots party cells = grassroots party organizations "
         "when a report states all three for the same body and period.",
         parts_sum_to_total,
+    ),
+    Check(
+        "members_per_cell",
+        "fail",
+        f"Party members and party cells of the same body and period give {MEMBERS_PER_CELL[0]} "
+        f"to {MEMBERS_PER_CELL[1]} members per cell.",
+        members_per_cell,
     ),
     Check(
         "subordinate_within_parent",

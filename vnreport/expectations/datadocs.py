@@ -47,7 +47,10 @@ def site_config(validation_results_limit: int = 60) -> dict:
     `validation_results_limit` keeps the nightly rebuild bounded: the index
     lists the most recent results, older pages stay on disk.
     """
-    page_view = {"module_name": __name__, "class_name": "OfflinePageView"}
+
+    def page_view() -> dict:
+        return {"module_name": __name__, "class_name": "OfflinePageView"}
+
     return {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
@@ -59,8 +62,8 @@ def site_config(validation_results_limit: int = 60) -> dict:
             "view": {"module_name": __name__, "class_name": "OfflineIndexPageView"},
         },
         "site_section_builders": {
-            "expectations": {"view": page_view},
-            "validations": {"view": page_view},
+            "expectations": {"view": page_view()},
+            "validations": {"view": page_view()},
             "profiling": "None",
         },
     }
