@@ -82,7 +82,7 @@ DURATION_AFTER_RE = re.compile(rf"{_SPACE}*(?:{_TIME_UNITS})(?!\w)", re.I)
 IDENT_BEFORE_RE = re.compile(
     r"(?:(?<=\W)|^)(?:(?<!tổng )(?<!với )(?<!có )số|thứ|lần|lần thứ|khóa|khoá|kỳ|đợt|quý|tháng|"
     r"ngày|năm|nhiệm kỳ|giai đoạn|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Thông báo|Công văn|"
-    r"Kế hoạch|Hướng dẫn|Quy định|Quyết định|Thông tư|Nghị định|Luật|Điều|Khoản|Chương|Mục|"
+    r"Kế hoạch|Hướng dẫn|Quy định|Quyết định|Thông tư|Nghị định|(?<!kỷ )(?<!Kỷ )Luật|Điều|Khoản|Chương|Mục|"
     r"Cụm|Khu|Tổ|Phường|Quận|Xã|Ấp|Thôn|Khối|Đội|Phòng|Lô|Đường|Km|Tầng|Trang|Mã|Hotline|"
     r"ĐT|SĐT|Tel|Fax|Hôm nay|Hôm qua|Tuần này|Tháng này|Tất cả|Lượt xem|Lượt truy cập|Truy cập|"
     r"Online|Visited|Views|Xem|Đang online|ảnh|Ảnh|hình|Hình|clip|video|số điện thoại|"
@@ -160,35 +160,38 @@ def parse_words(s: str) -> float | None:
         return None
     result = 0.0
     max_scale = 1.0
-    hundreds = tens = units = 0
+    hundreds = tens = 0
+    pending: int | None = None  # the last digit word, not yet placed
     have_any = False
     for tok in toks:
         if tok in DIGIT_WORDS:
-            units = DIGIT_WORDS[tok]
+            pending = DIGIT_WORDS[tok]
             have_any = True
         elif tok == "mười":
-            tens, units, have_any = 10, 0, True
+            tens, pending, have_any = 10, None, True
         elif tok in ("mươi", "chục"):
-            tens, units = (units or 1) * 10, 0
+            tens, pending = (1 if pending is None else pending) * 10, None
         elif tok == "trăm":
-            hundreds, units, have_any = (units or 1) * 100, 0, True
+            hundreds = (1 if pending is None else pending) * 100  # `không trăm` is zero hundreds
+            pending, have_any = None, True
         elif tok in ("linh", "lẻ"):
             continue
         elif tok in SCALES:
             scale = SCALES[tok]
-            small = hundreds + tens + units
+            small = hundreds + tens + (pending or 0)
             if scale > max_scale and result:
                 result = (result + small) * scale
             else:
                 result += (small or 1) * scale
             max_scale = max(max_scale, scale)
-            hundreds = tens = units = 0
+            hundreds = tens = 0
+            pending = None
             have_any = True
         else:
             return None
     if not have_any:
         return None
-    return result + hundreds + tens + units
+    return result + hundreds + tens + (pending or 0)
 
 
 def parse_number(s: str) -> float:
@@ -383,14 +386,13 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
 
 def _not_a_count(text: str, start: int, end: int, left: str) -> bool:
     prev = text[start - 1] if start else ""
-    nxt = text[end] if end < len(text) else ""
-    if prev.isalpha() or prev in "_#@":
+    if prev.isalpha() or (prev and prev in "_#@"):
         return True  # F0, G7, QĐ123
     if re.search(r"[^\W\d_][\s\u00a0]*[-–—][\s\u00a0]*$", left):
         return True  # Covid-19, Covid – 19
-    if nxt == "." and re.match(r"\d", text[end + 1 : end + 2]):
-        return True  # 4.0 style version labels left by the digit scanner
-    if re.search(r"\d[\s\u00a0]*[:hg][\s\u00a0]*$", left):
+    if re.fullmatch(r"\d\.0", text[start:end]) and re.search(r"[^\W\d_]{2,}[\s\u00a0]*$", left):
+        return True  # `công nghiệp 4.0`: a name, not a measure
+    if re.search(r"\d[\s\u00a0]*(?:[:hg]|giờ)[\s\u00a0]*$", left):
         return True  # minutes of a time: 14:49, 8h30
     if FILE_EXT_RE.match(text, end):
         return True
