@@ -39,6 +39,9 @@ FACT_COLUMNS = (
     "pct", "scope", "subject", "label", "evidence", "start", "end", "doc_length", "organization",
     "period", "report_type", "extractor_version", "run_id", "dq_status", "dq_warnings",
 )  # fmt: skip
+FACT_TABLE_COLUMNS = [
+    "start_offset" if c == "start" else "end_offset" if c == "end" else c for c in FACT_COLUMNS
+] + ["org_id"]
 QUARANTINE_COLUMNS = ("record_id", "record_type", "doc_id", "run_id", "reasons", "record")
 DQ_COLUMNS = (
     "run_id", "suite", "expectation", "severity", "success", "observed", "unexpected_count",
@@ -93,6 +96,8 @@ def _check_batch(
         nulls = frame.filter(pl.col(key).is_null())
         if nulls.height:
             raise LoadError(f"{name}: {nulls.height} rows without {key}")
+        if frame[key].n_unique() == frame.height:
+            continue
         dup = frame.filter(pl.col(key).is_duplicated())
         if dup.height:
             raise LoadError(f"{name}: duplicate {key}: {_names(dup[key].to_list())}")
@@ -214,7 +219,6 @@ def load_run(
     with db.writer(db_path, lock_timeout=lock_timeout) as con:
         con.register("_docs_in", documents.to_arrow())
         con.register("_reports_in", reports.to_arrow())
-        con.register("_facts_in", facts.to_arrow())
         con.register("_quarantine_in", quarantine.to_arrow())
         con.register("_dq_in", dq_results.to_arrow())
         _check_dates(con, "_docs_in", (("published_date", "DATE"), ("fetched_at", "TIMESTAMPTZ")))
@@ -278,22 +282,25 @@ def _load(
             mentions[r["doc_id"]] = orgs.Mention(
                 r["organization"], r["province"], r["district"], r["doc_id"]
             )
-    named = (
-        facts.filter(pl.col("doc_id").is_in(list(todo)) & pl.col("organization").is_not_null())
-        .group_by("doc_id")
-        .agg(pl.col("organization").min())
-    )
-    for doc_id, name in named.iter_rows():
-        mentions.setdefault(doc_id, orgs.Mention(name, None, None, doc_id))
+    unnamed = todo - set(mentions)
+    if unnamed:
+        named = (
+            facts.filter(
+                pl.col("doc_id").is_in(list(unnamed)) & pl.col("organization").is_not_null()
+            )
+            .group_by("doc_id")
+            .agg(pl.col("organization").min())
+            .sort("doc_id")
+        )
+        for doc_id, name in named.iter_rows():
+            mentions[doc_id] = orgs.Mention(name, None, None, doc_id)
     doc_org, org_counts = orgs.resolve_into(con, list(mentions.values()), run_id=run_id)
     counts.update(org_counts)
-    con.register(
-        "_doc_org",
-        pl.DataFrame(
-            {"doc_id": list(doc_org), "org_id": list(doc_org.values())},
-            schema={"doc_id": pl.Utf8, "org_id": pl.Utf8},
-        ).to_arrow(),
+    doc_org_frame = pl.DataFrame(
+        {"doc_id": list(doc_org), "org_id": list(doc_org.values())},
+        schema={"doc_id": pl.Utf8, "org_id": pl.Utf8},
     )
+    con.register("_doc_org", doc_org_frame.to_arrow())
 
     con.execute(
         "DELETE FROM reports WHERE doc_id IN (SELECT doc_id FROM _todo) "
@@ -312,19 +319,20 @@ def _load(
     counts["facts_deleted"] = con.execute(
         "DELETE FROM facts WHERE doc_id IN (SELECT doc_id FROM _todo)"
     ).fetchall()[0][0]
+    # Facts are put in table shape in Polars and go in through Arrow in one INSERT.
+    fact_docs = set(facts["doc_id"].unique().to_list())
+    loaded = facts if fact_docs <= todo else facts.filter(pl.col("doc_id").is_in(list(todo)))
+    loaded = (
+        loaded.join(doc_org_frame, on="doc_id", how="left")
+        .rename({"start": "start_offset", "end": "end_offset"})
+        .select(FACT_TABLE_COLUMNS)
+    )
+    con.register("_facts_in", loaded.to_arrow())
+    cols = ", ".join(FACT_TABLE_COLUMNS)
     counts["facts_loaded"] = con.execute(
-        "INSERT INTO facts (fact_id, doc_id, metric, value, unit, qualifier, denominator, pct, "
-        "scope, subject, label, evidence, start_offset, end_offset, doc_length, organization, "
-        "period, report_type, extractor_version, run_id, dq_status, dq_warnings, value_max, "
-        "org_id) "
-        "SELECT f.fact_id, f.doc_id, f.metric, f.value, f.unit, f.qualifier, f.denominator, "
-        'f.pct, f.scope, f.subject, f.label, f.evidence, f."start", f."end", f.doc_length, '
-        "f.organization, f.period, f.report_type, f.extractor_version, f.run_id, f.dq_status, "
-        "f.dq_warnings, f.value_max, m.org_id "
-        "FROM _facts_in f SEMI JOIN _todo t ON t.doc_id = f.doc_id "
-        "LEFT JOIN _doc_org m ON m.doc_id = f.doc_id "
-        'ORDER BY f.doc_id, f."start", f.fact_id'
+        f"INSERT INTO facts ({cols}) SELECT {cols} FROM _facts_in"
     ).fetchall()[0][0]
+    con.unregister("_facts_in")
     counts["facts_skipped"] = facts.height - counts["facts_loaded"]
 
     # Quarantine: a record keeps its first quarantine row; one that failed, was released and
