@@ -190,6 +190,8 @@ TAG_WEIGHT = {
 }
 FLAGGED_VOTE = 0.3  # weight of a paragraph's vote from inside flagged furniture
 MIN_VOTE_CHARS = 25
+SIBLING_PROSE_CHARS = 80
+LEAD_TAGS = frozenset("div section h2 h3 h4 blockquote".split())
 WIDEN_RATIO = 1.3  # widen to an ancestor holding this much more prose than the winner
 WIDEN_MAX_DENSITY = 0.35
 COMMA_WEIGHT = 1.0
@@ -521,6 +523,7 @@ def container(tree: Tree, best: int, scores: dict[int, float]) -> list[int]:
     threshold = max(10.0, top * 0.2)
     out: list[int] = []
     index = tree.index
+    before = True
     for child in nodes[p].contents:
         if type(child) is not Tag:
             continue
@@ -529,6 +532,7 @@ def container(tree: Tree, best: int, scores: dict[int, float]) -> list[int]:
             continue
         if j == best:
             out.append(j)
+            before = False
             continue
         if tree.verdict[j] < 0:
             continue
@@ -536,12 +540,36 @@ def container(tree: Tree, best: int, scores: dict[int, float]) -> list[int]:
         if s is not None and s >= threshold:
             out.append(j)
             continue
+        t = tree.tlen[j]
+        d = tree.density(j)
         if child.name == "p":
-            t = tree.tlen[j]
-            d = tree.density(j)
             if (t > 80 and d < 0.25) or (0 < t <= 80 and d == 0 and _ends_sentence(child)):
                 out.append(j)
+        elif before and child.name in LEAD_TAGS and t >= SIBLING_PROSE_CHARS and d < 0.2:
+            # Vietnamese news puts the lead (sapo) in its own wrapper before the
+            # body, often as <h2 class="sapo">; it carries facts, so it is kept.
+            if (child.name in HEADINGS or _LEAD_CLASS.search(_attr_text(child))) and _is_prose(
+                tree_text(child)
+            ):
+                out.append(j)
     return out
+
+
+_LEAD_CLASS = re.compile(
+    r"sapo|lead|summary|description|intro|excerpt|teaser|abstract|chapo|tomtat|tom-tat|mota|"
+    r"mo-ta|trichdan|trich-dan|desc",
+    re.I,
+)
+
+
+def _attr_text(tag: Tag) -> str:
+    cls, ident = tag.get("class"), tag.get("id")
+    return f"{cls if isinstance(cls, str) else ' '.join(cls or [])} {ident or ''}"
+
+
+def _is_prose(text: str) -> bool:
+    text = " ".join(text.split())
+    return text.endswith((".", "!", "?", "…", "”", '"', ")")) or ". " in text
 
 
 def _ends_sentence(tag: Tag) -> bool:
