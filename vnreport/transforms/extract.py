@@ -63,7 +63,8 @@ ORG_TYPES = (
 )
 _NAME_WORD = (
     rf"(?:{ORG_TYPES}|Cổ phần|cổ phần|{_CAP_WORD}|TNHH|MTV|một thành viên|huyện|quận|thị xã|"
-    rf"thành phố|tỉnh|xã|phường|thị trấn|các|khối|bộ phận|cơ sở|số|chi nhánh|và)"
+    rf"thành phố|tỉnh|xã|phường|thị trấn|các|khối|bộ phận|cơ sở|số|chi nhánh|và|"
+    rf"[a-zà-ỹđ]+(?={_SP}+[{_UPPER}]))"
 )
 ORG_RE = re.compile(rf"(?<!\w)(?:{ORG_TYPES})(?:{_SP}+{_NAME_WORD}){{1,9}}")
 # Company names go on in lower case after `Cổ phần` (`Công ty Cổ phần xây lắp thiết bị điện`).
