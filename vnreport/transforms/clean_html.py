@@ -191,7 +191,7 @@ TAG_WEIGHT = {
 FLAGGED_VOTE = 0.3  # weight of a paragraph's vote from inside flagged furniture
 MIN_VOTE_CHARS = 25
 SIBLING_PROSE_CHARS = 80
-LEAD_TAGS = frozenset("div section h2 h3 h4 blockquote".split())
+LEAD_TAGS = frozenset(["div", "section", "h2", "h3", "h4", "blockquote"])
 WIDEN_RATIO = 1.3  # widen to an ancestor holding this much more prose than the winner
 WIDEN_MAX_DENSITY = 0.35
 COMMA_WEIGHT = 1.0
@@ -545,13 +545,17 @@ def container(tree: Tree, best: int, scores: dict[int, float]) -> list[int]:
         if child.name == "p":
             if (t > 80 and d < 0.25) or (0 < t <= 80 and d == 0 and _ends_sentence(child)):
                 out.append(j)
-        elif before and child.name in LEAD_TAGS and t >= SIBLING_PROSE_CHARS and d < 0.2:
+        elif (
             # Vietnamese news puts the lead (sapo) in its own wrapper before the
             # body, often as <h2 class="sapo">; it carries facts, so it is kept.
-            if (child.name in HEADINGS or _LEAD_CLASS.search(_attr_text(child))) and _is_prose(
-                tree_text(child)
-            ):
-                out.append(j)
+            before
+            and child.name in LEAD_TAGS
+            and t >= SIBLING_PROSE_CHARS
+            and d < 0.2
+            and (child.name in HEADINGS or _LEAD_CLASS.search(_attr_text(child)))
+            and _is_prose(tree_text(child))
+        ):
+            out.append(j)
     return out
 
 
