@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import duckdb
 import polars as pl
@@ -30,11 +31,19 @@ def _rows(path, sql, params=()):
         con.close()
 
 
-@pytest.fixture
-def wh(tmp_path):
-    path = tmp_path / "warehouse.duckdb"
+@pytest.fixture(scope="module")
+def loaded_once(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "warehouse.duckdb"
     counts = load_run(path, **batch(corpus(), "run-1").kwargs())
     assert counts["documents_new"] == 10 and counts["facts_loaded"] > 90
+    return path
+
+
+@pytest.fixture
+def wh(loaded_once, tmp_path):
+    """A fresh copy of the loaded warehouse for each test (a closed DuckDB file copies whole)."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(loaded_once, path)
     return path
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -120,11 +121,23 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> 
             raise WarehouseError(f"migration to v{m.version} failed: {exc}") from exc
         current = m.version
     if target == SCHEMA_VERSION:
-        # Cheap (a fraction of a second) and keeps views and comments in step with the code
-        # even when a release changes a view without a schema migration.
-        con.execute(sql_text("views.sql"))
-        con.execute(sql_text("comments.sql"))
+        _refresh_views(con, force=bool(pending))
     return current
+
+
+def _refresh_views(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
+    """Re-create views and comments when their definition in the code changed."""
+    text = sql_text("views.sql") + "\n" + sql_text("comments.sql")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    stored = con.execute("SELECT sha256 FROM schema_objects WHERE name = 'views'").fetchall()
+    if not force and stored and stored[0][0] == digest:
+        return
+    con.execute("BEGIN TRANSACTION")
+    _drop_views(con)  # a view the code no longer defines goes too
+    con.execute(sql_text("views.sql"))
+    con.execute(sql_text("comments.sql"))
+    con.execute("INSERT OR REPLACE INTO schema_objects VALUES ('views', ?)", [digest])
+    con.execute("COMMIT")
 
 
 def _drop_views(con: duckdb.DuckDBPyConnection) -> None:

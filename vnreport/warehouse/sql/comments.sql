@@ -7,6 +7,10 @@ COMMENT ON COLUMN schema_version.version IS 'Schema version number (see vnreport
 COMMENT ON COLUMN schema_version.description IS 'What the migration changed.';
 COMMENT ON COLUMN schema_version.applied_at IS 'When the migration ran on this file.';
 
+COMMENT ON TABLE schema_objects IS 'Digest of the view and comment definitions last applied, so they are re-created only when the code changes them.';
+COMMENT ON COLUMN schema_objects.name IS 'What the digest covers (views).';
+COMMENT ON COLUMN schema_objects.sha256 IS 'sha256 of views.sql and comments.sql as applied.';
+
 COMMENT ON TABLE sources IS 'Sources declared in sources.yaml that delivered at least one document.';
 COMMENT ON COLUMN sources.name IS 'The source name from sources.yaml.';
 COMMENT ON COLUMN sources.first_seen_run IS 'Run that first loaded a document from this source.';

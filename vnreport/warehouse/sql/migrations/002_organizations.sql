@@ -21,6 +21,11 @@ CREATE TABLE org_aliases (
     first_doc_id VARCHAR
 );
 
+CREATE TABLE schema_objects (
+    name VARCHAR PRIMARY KEY,
+    sha256 VARCHAR NOT NULL
+);
+
 CREATE TABLE failures (
     failure_id VARCHAR PRIMARY KEY,
     doc_id VARCHAR NOT NULL,
