@@ -476,3 +476,31 @@ def test_one_org_level_value_per_metric_and_document():
             if f["metric"] in seen:
                 assert close(seen[f["metric"]], f["value"]), f"{doc}: two values of {f['metric']}"
             seen[f["metric"]] = f["value"]
+
+
+def series_key(doc: str) -> str:
+    """sample_NN_<series>_<period>: the slug between the number and the period names the series."""
+    return "_".join(doc.split("_")[2:-1])
+
+
+def test_membership_grows_along_each_series():
+    """Stocks reported over time by one organization move the way the reports say they do."""
+    fields = doc_fields()
+    by_series: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for doc in fields:
+        date = fields[doc].get("meeting_date") or fields[doc]["published_date"]
+        by_series[series_key(doc)].append((date["value"], doc))
+    facts = facts_by_doc()
+    longest = 0
+    for key, docs in by_series.items():
+        docs.sort()
+        longest = max(longest, len(docs))
+        for metric in ("party_members", "party_cells", "grassroots_party_orgs"):
+            values = [
+                (doc, org_level(facts[doc], metric)[0]["value"])
+                for _, doc in docs
+                if org_level(facts[doc], metric)
+            ]
+            for (d1, v1), (d2, v2) in zip(values, values[1:], strict=False):
+                assert v2 >= v1, f"{key}: {metric} falls from {v1} ({d1}) to {v2} ({d2})"
+    assert longest >= 4, "no organization reports over four periods"
