@@ -89,7 +89,6 @@ JUNK_TAGS = {
     "form": -1,
     "dialog": -2,
     "menu": -2,
-    "figure": -1,
     "figcaption": -1,
 }
 BLOCK_TAGS = frozenset(
@@ -623,8 +622,11 @@ class Writer:
         return " ".join("".join(parts).split())
 
     def _row(self, tr: Tag) -> None:
+        index, verdict = self.tree.index, self.tree.verdict
         cells = [
-            self._cell_text(c) for c in tr.contents if type(c) is Tag and c.name in ("td", "th")
+            self._cell_text(c)
+            for c in tr.contents
+            if type(c) is Tag and c.name in ("td", "th") and verdict[index.get(id(c), 0)] >= 0
         ]
         cells = [c for c in cells if c]
         if cells:

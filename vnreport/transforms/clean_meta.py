@@ -210,6 +210,15 @@ def clean_title(raw: str | None, site: str | None) -> str | None:
     return raw.strip()
 
 
+def title_site(raw: str | None, title: str | None) -> str | None:
+    """The site name a <title> carries beside the headline ("Headline - Site")."""
+    if not raw or not title:
+        return None
+    parts = [p.strip() for p in _TITLE_SEP.split(raw) if p.strip()]
+    rest = [p for p in parts if p != title and not _similar(p, title)]
+    return rest[-1] if len(parts) > 1 and rest else None
+
+
 def _similar(a: str, b: str) -> bool:
     a, b = a.casefold(), b.casefold()
     return a == b or (len(a) > 10 and len(b) > 10 and (a in b or b in a))
@@ -254,8 +263,10 @@ def page_metadata(
     if title is None:
         title = clean_title(og, found["site"]) if og else None
     if title is None:
-        title = ld_title or (h1[0] if len(h1) == 1 and h1[0] else None) or html_title
+        title = ld_title or html_title or (h1[0] if len(h1) == 1 and h1[0] else None)
     found["title"] = title
+    if not found["site"]:
+        found["site"] = title_site(metas.get("<title>"), title)
 
     # published date
     date = None

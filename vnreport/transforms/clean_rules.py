@@ -39,11 +39,16 @@ def patterns() -> dict[str, re.Pattern[str]]:
     widgets = _sp(_alt(f["widget_lines"]))
     sections = _sp(_alt(f["section_terms"]))
     num = r"[\d][\d.,\s]*"
+    counters_after = _sp(_alt(f["counter_units"]))
     return {
         # "Lượt xem: 1428", "Hôm nay:", "User Online:2098", "Total visited: 4810612"
         "counter": re.compile(rf"^(?:{counters})\s*[:：]?\s*(?:{num})?$", re.I),
-        # counter segments inside a longer stamp line: "| Lượt xem: 1428"
-        "counter_segment": re.compile(rf"(?:{counters})\s*[:：]\s*{num}", re.I),
+        # counter segments inside a longer stamp line: "| Lượt xem: 1428", "2.468 lượt xem"
+        "counter_segment": re.compile(
+            rf"(?:{counters})\s*[:：]\s*{num}|{num}\s*(?:{counters_after})\b", re.I
+        ),
+        # "2.468 lượt xem", "15 bình luận" on a line of their own
+        "counter_after": re.compile(rf"^{num}\s*(?:{counters_after})$", re.I),
         "number_only": re.compile(r"^[\d][\d.,\s]*$"),
         "related": re.compile(rf"^(?:{related})\s*[:：.…]*$", re.I),
         "widget": re.compile(rf"^(?:{widgets})$", re.I),
@@ -82,7 +87,8 @@ def fold(text: str) -> str:
 
 
 def is_counter(line: str) -> bool:
-    return bool(patterns()["counter"].match(line))
+    p = patterns()
+    return bool(p["counter"].match(line) or p["counter_after"].match(line))
 
 
 def is_widget(line: str) -> bool:
