@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_warehouse_fixtures import batch, corpus
+from test_warehouse_fixtures import batch, corpus, table_checksums
 
 from vnreport.warehouse import db
 from vnreport.warehouse.load import load_run
@@ -138,3 +138,48 @@ def test_two_loads_at_once_are_serialized(tmp_path):
         assert p.returncode == 0, err
     assert _count(path, "SELECT count(*) FROM documents") == 10
     assert _count(path, "SELECT count(*) FROM runs") == 2
+
+
+BIG_LOADER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[2])
+    from load_bench import frames
+    from vnreport.warehouse.load import load_run
+    docs, reports, facts, q, dq = frames(400_000, 2_000, "killed-run")
+    print("loading", flush=True)
+    load_run(sys.argv[1], run={"run_id": "killed-run"}, documents=docs, reports=reports,
+             facts=facts, quarantine=q, dq_results=dq, failures=[])
+    print("finished", flush=True)
+    """
+)
+
+
+def test_a_load_killed_midway_leaves_the_previous_warehouse(wh):
+    con = duckdb.connect(str(wh), read_only=True)
+    before = table_checksums(con)
+    con.close()
+    bench = TESTS.parent / "bench"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BIG_LOADER, str(wh), str(bench)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    snapshot = wh.with_name(wh.name + ".next")
+    try:
+        assert proc.stdout.readline().strip() == "loading"
+        deadline = time.monotonic() + 60
+        while not snapshot.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert snapshot.exists(), "the load never started writing its snapshot"
+        time.sleep(0.2)
+        assert proc.poll() is None, "the load finished before it could be killed"
+    finally:
+        proc.kill()  # SIGKILL: no cleanup, no rollback, the lock dies with the process
+        proc.wait()
+    con = duckdb.connect(str(wh), read_only=True)
+    assert table_checksums(con) == before
+    con.close()
+    # The next load clears the stale snapshot and goes through.
+    counts = load_run(wh, **batch(corpus()[5:], "run-2").kwargs(), lock_timeout=5)
+    assert counts["documents_new"] == 5
+    assert not snapshot.exists()
