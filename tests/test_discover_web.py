@@ -268,3 +268,19 @@ def test_doc_ids_are_stable_and_safe():
     assert a == b and a.startswith("dang-uy-khoi_")
     assert doc_id_for_url("https://portal.example/").startswith("portal-example_")
     assert isinstance(Failure("x", "y", "skip", "z"), Failure)
+
+
+def test_pdf_bytes_behind_an_html_content_type_are_skipped(tmp_path, site):
+    site.add("/bai-viet/bao-cao.html", b"%PDF-1.7\n" + b"1" * 1000, "portal.example")
+    body = f"""
+  - name: list
+    kind: urls
+    urls: [BASE/bai-viet/bao-cao.html]
+    allow_private_network: true
+    {FAST_HTTP}
+"""
+    result = discover(config(tmp_path, body, site), resolver=test_dns)
+    assert result.raws == []
+    (skip,) = result.skipped
+    assert skip.reason == "a PDF body served as text/html"
+    assert result.counts["list"]["skipped"] == 1

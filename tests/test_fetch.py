@@ -338,3 +338,12 @@ def test_refused_connection_is_retried_then_reported():
     with fetcher(retries=1) as f:
         got = f.get(f"http://127.0.0.1:{port}/a", robots=False)
     assert got.outcome == "failed" and got.attempts == 2 and "ConnectError" in got.reason
+
+
+def test_per_host_delay_spaces_request_starts(site):
+    site.add("/a", ARTICLE)
+    with fetcher(per_host_delay=0.25) as f:
+        t0 = time.monotonic()
+        for _ in range(3):
+            assert f.get(site.url("/a"), robots=False).outcome == "ok"
+    assert time.monotonic() - t0 >= 0.45

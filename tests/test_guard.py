@@ -142,3 +142,9 @@ def test_redirect_to_a_forbidden_address_is_refused_at_the_hop(site):
     )
     assert to_file.outcome == "failed" and "only http and https" in to_file.reason
     assert site.count("/secret") == 0
+
+
+@pytest.mark.parametrize("host", ["127.1", "0x7f000001", "2130706433", "[::1]", "[::ffff:7f00:1]"])
+def test_other_spellings_of_loopback_are_refused(host):
+    with pytest.raises(UnsafeURL, match="loopback"):
+        Guard().check(f"http://{host}/bai-viet")

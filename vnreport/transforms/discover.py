@@ -76,13 +76,31 @@ class DiscoveryResult:
         bucket[key] = bucket.get(key, 0) + n
 
 
-def iter_source(source: Source) -> Iterable[RawDoc | Failure]:
-    """Folder sources only; web sources need shared state and limits, see `discover`."""
+def iter_source(
+    source: Source,
+    result: DiscoveryResult | None = None,
+    *,
+    raw_root: Path | None = None,
+    settings=None,
+    resolver=None,
+    reuse_unchanged: bool = True,
+    limiter=None,
+) -> Iterable[RawDoc | Failure]:
+    """The documents (and failure / skip records) of one source, lazily.
+
+    Web sources read their previous per-URL state from `result.state` and
+    record their new state and counts there (a fresh result when none given).
+    """
     if source.kind == "folder":
         return iter_folder(source.path, source.name)
-    raise ValueError(
-        f"source {source.name!r}: kind {source.kind!r} is fetched by discover(), not iter_source()"
-    )
+    if source.kind in WEB_KINDS:
+        crawl = _Crawl(
+            source, result if result is not None else DiscoveryResult(), raw_root=raw_root,
+            settings=settings, resolver=resolver, reuse_unchanged=reuse_unchanged,
+            limiter=limiter,
+        )  # fmt: skip
+        return crawl.run()
+    raise ValueError(f"source {source.name!r}: kind {source.kind!r} is not supported")
 
 
 def discover(
@@ -111,15 +129,17 @@ def discover(
     limiter = None
     for source in sources:
         result.counts.setdefault(source.name, dict.fromkeys(COUNT_KEYS, 0))
-        if source.kind == "folder":
-            items: Iterable[RawDoc | Failure] = iter_source(source)
-        elif source.kind in WEB_KINDS:
-            crawl = _Crawl(
+        if source.kind in ("folder", *WEB_KINDS):
+            if limiter is None and source.kind in WEB_KINDS:
+                from vnreport.transforms.fetch import FetchSettings, HostLimiter
+
+                s = (settings or FetchSettings()).with_overrides(source.options.get("http"))
+                limiter = HostLimiter(s.per_host_concurrency, s.per_host_delay)
+            # one politeness budget per host across all sources of the run
+            items: Iterable[RawDoc | Failure] = iter_source(
                 source, result, raw_root=raw_root, settings=settings, resolver=resolver,
                 reuse_unchanged=reuse_unchanged, limiter=limiter,
             )  # fmt: skip
-            limiter = crawl.limiter  # one politeness budget per host across sources
-            items = crawl.run()
         else:
             result.failures.append(
                 Failure(source.name, "", "discover", f"kind {source.kind!r} is not supported")
@@ -472,6 +492,9 @@ class _Crawl:
 
         doc_id = doc_id_for_url(url)
         prev = self.result.state.get(url) or {}
+        if got.outcome == "ok" and got.content[:5] == b"%PDF-":
+            got.outcome, got.reason = "skipped", f"a PDF body served as {got.content_type}"
+            got.content = None
         if got.outcome == "ok":
             digest = content_hash(got.content)
             kind = "text" if got.content_type == "text/plain" else "html"

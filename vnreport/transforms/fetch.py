@@ -119,18 +119,22 @@ class HostLimiter:
         self._delays: dict[str, float] = {}
 
     def set_delay(self, host: str, delay: float) -> None:
+        """A host's own minimum spacing (robots.txt Crawl-delay)."""
         with self._lock:
-            self._delays[host] = max(self.delay, delay)
+            self._delays[host] = max(0.0, delay)
 
     @contextlib.contextmanager
-    def slot(self, host: str) -> Iterator[None]:
+    def slot(self, host: str, delay: float | None = None) -> Iterator[None]:
+        """Wait for a free connection slot and for the host's spacing; `delay` is the
+        caller's own politeness setting (sources sharing a host may differ)."""
         with self._lock:
             sem = self._sems.setdefault(host, threading.Semaphore(self.concurrency))
         with sem:
             with self._lock:
                 now = time.monotonic()
                 start = max(now, self._next.get(host, now))
-                self._next[host] = start + self._delays.get(host, self.delay)
+                spacing = max(self.delay if delay is None else delay, self._delays.get(host, 0.0))
+                self._next[host] = start + spacing
             if start > now:
                 time.sleep(start - now)
             yield
@@ -335,7 +339,7 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                with self.limiter.slot(host_of(current)):
+                with self.limiter.slot(host_of(current), s.per_host_delay):
                     with self._count_lock:
                         self.requests += 1
                     return self._once(url, current, headers, accept, max_bytes, attempt)
