@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -215,6 +216,7 @@ class _Crawl:
         opts = source.options
         self.source = source
         self.result = result
+        self._lock = threading.Lock()
         self.raw_root = Path(raw_root) if raw_root is not None else None
         self.reuse_unchanged = reuse_unchanged
         self.settings = (settings or FetchSettings()).with_overrides(opts.get("http"))
@@ -232,6 +234,11 @@ class _Crawl:
 
     def _record(self, url: str, got, *, kind: str, doc_id: str | None = None,
                 body_hash: str | None = None) -> None:  # fmt: skip
+        with self._lock:  # robots.txt may be first read from a worker thread
+            self._record_locked(url, got, kind, doc_id, body_hash)
+
+    def _record_locked(self, url: str, got, kind: str, doc_id: str | None,
+                       body_hash: str | None) -> None:  # fmt: skip
         prev = self.result.state.get(url) or {}
         ok = got.outcome == "ok"
         keep = not ok  # a 304 or a failure keeps what the last good fetch learnt
@@ -279,6 +286,8 @@ class _Crawl:
             digest = content_hash(body)
             if self.raw_root is not None:
                 rawstore.put(self.raw_root, body)
+        elif got.outcome == "not_modified" and not cond:
+            got.outcome, got.reason = "failed", "HTTP 304 to a request that was not conditional"
         elif got.outcome == "not_modified":
             digest = self.result.state[url]["content_hash"]
             body = rawstore.get(self.raw_root, digest)
