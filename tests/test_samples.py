@@ -108,6 +108,8 @@ BODY_CLASSES = (
     "news-detail__content",  # company sites
     "news_title",
     "content_detail",  # old ASP.NET portals
+    "ArticleTitle",
+    "ArticleContent",  # older district portals
 )
 BODY_XPATH = " | ".join(
     f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {c} ')]" for c in BODY_CLASSES
