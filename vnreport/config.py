@@ -2,6 +2,26 @@
 
 The keys of each source (`name`, `kind`, `path`, ...) are the user's interface
 and stay stable; errors name the source and the field so a typo is easy to fix.
+
+Kinds and their fields:
+    folder    path
+    urls      urls: [article URLs]
+    listing   start_urls, link_selector (CSS, article links), next_selector (CSS) or
+              next_pattern (a URL with {page}), max_pages (default 5)
+    feed      url (or urls): RSS 2.0, RSS 1.0 or Atom
+    sitemap   url (sitemap.xml or a sitemap index, .xml.gz too), url_filter (regex)
+Any web source may also set: allow_private_network (false: hosts resolving to
+private, loopback or link-local addresses are refused), allowed_domains (hosts
+besides the declared ones whose links are followed), profile (cleaning
+selectors), max_articles (default 2000), http (FetchSettings overrides, e.g.
+{per_host_delay: 2, read_timeout: 20}).
+
+    - name: dang-uy-khoi
+      kind: listing
+      start_urls: [https://dangbokhoi.example.vn/tin-tuc]
+      link_selector: "ul.news-list h3 a"
+      next_selector: "a.next"
+      max_pages: 10
 """
 
 from __future__ import annotations
