@@ -34,6 +34,7 @@ class Rule:
     priority: int = 0
     label: str | None = None
     ratio: bool = True  # may the number be the X of an `X/Y` pair
+    noun_first: frozenset[str] | None = None  # first letters the noun can start with, if known
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,24 @@ def _compile(metric: str, key: str, pattern: str | None) -> re.Pattern | None:
         raise ValueError(
             f"catalog: metric {metric!r}, {key}: bad regex {pattern!r}: {exc}"
         ) from exc
+
+
+def _first_letters(pattern: str | None) -> frozenset[str] | None:
+    """Lower-cased first letters of a noun pattern's alternatives: a cheap pre-check per number."""
+    if pattern is None:
+        return None
+    alts, depth, cur = [], 0, ""
+    for ch in re.sub(r"\s*\n\s*", "", pattern):
+        if ch == "|" and depth == 0:
+            alts.append(cur)
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    alts.append(cur)
+    firsts = {a.strip()[:1].lower() for a in alts}
+    return frozenset(firsts) if all(f.isalpha() for f in firsts) else None
 
 
 def _anchored(metric: str, key: str, pattern: str | None) -> re.Pattern | None:
@@ -123,6 +142,7 @@ def parse_catalog(data: dict) -> Catalog:
                     priority=int(r.get("priority", 0)),
                     label=r.get("label"),
                     ratio=bool(r.get("ratio", True)),
+                    noun_first=_first_letters(r.get("noun")),
                 )
             )
         metrics[code] = Metric(

@@ -42,7 +42,7 @@ CITY_DISTRICTS = {
 }
 _UP = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
 _NAME = rf"[{_UP}][\w]*(?:[ \u00a0][{_UP}\d][\w]*){{0,3}}"
-PROVINCE_RE = re.compile(rf"(?<!\w)({PROVINCES})(?!\w)")
+PROVINCE_RE = re.compile(rf"(?=[ABCĐGHKLNPQSTVY])(?<!\w)({PROVINCES})(?!\w)")
 PROVINCE_PREFIXED_RE = re.compile(
     rf"(?<!\w)(?:tỉnh|thành phố|Thành phố|TP\.?|Tp\.?|TP\.HCM)[ \u00a0]*({PROVINCES})(?!\w)"
 )
@@ -235,6 +235,7 @@ def _organization(
 
 
 def _province(text: str, district: str | None) -> tuple[str | None, bool]:
+    text = text[:8000]  # the place is named early; the rest is quotes and related links
     pre = Counter(m.group(1) for m in PROVINCE_PREFIXED_RE.finditer(text))
     if pre:
         return _canon_province(pre.most_common(1)[0][0]), False

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from vnreport.records import CleanDoc
 from vnreport.transforms.catalog import Catalog, Rule, load_catalog
@@ -50,12 +51,13 @@ THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
 CONTEXT_RE = re.compile(
-    r"(?<!\w)(?:phấn đấu|dự kiến|mục tiêu|thời gian tới|năm tới|sắp tới|giai đoạn tới|sẽ|"
+    r"(?=[pPdDmMtTnNsSgGđĐcCkKIi])(?<!\w)(?:phấn đấu|dự kiến|mục tiêu|thời gian tới|năm tới|sắp tới|giai đoạn tới|sẽ|"
     r"giải pháp|nhiệm vụ trọng tâm|phương hướng|định hướng|của tỉnh|toàn tỉnh|của thành phố|"
     r"toàn thành phố|cả nước|toàn quốc|GRDP|IIP|chỉ số sản xuất|kinh tế của|ngân sách tỉnh)(?!\w)",
     re.I,
 )
 _CAP_WORD = rf"(?:[{_UPPER}][\w]*|\d+)"
+CAP_WORD_RE = re.compile(_CAP_WORD)
 ORG_TYPES = (
     r"Đảng bộ|Đảng ủy|Đảng uỷ|Chi bộ|Công ty|Tổng công ty|Tổng Công ty|Tập đoàn|Ngân hàng|"
     r"Xí nghiệp|Nhà máy|Trường|Bệnh viện|Hợp tác xã|HTX|Cụm|Khu công nghiệp|KCN|Trung tâm|Ban|"
@@ -66,7 +68,8 @@ _NAME_WORD = (
     rf"thành phố|tỉnh|xã|phường|thị trấn|các|khối|bộ phận|cơ sở|số|chi nhánh|và|"
     rf"[a-zà-ỹđ]+(?={_SP}+[{_UPPER}]))"
 )
-ORG_RE = re.compile(rf"(?<!\w)(?:{ORG_TYPES})(?:{_SP}+{_NAME_WORD}){{1,9}}")
+# The first-letter lookahead lets the scanner skip most positions without trying every name.
+ORG_RE = re.compile(rf"(?=[ĐCTXNBKHLV])(?<!\w)(?:{ORG_TYPES})(?:{_SP}+{_NAME_WORD}){{1,9}}")
 # Company names go on in lower case after `Cổ phần` (`Công ty Cổ phần xây lắp thiết bị điện`).
 COMPANY_TAIL_RE = re.compile(
     rf"(?:{_SP}+(?!(?:kết|đã|có|được|tại|ở|cho|với|và|đạt|trong|đúng|theo|về|nạp|là|tuy|vừa|mới|cũng|luôn)(?!\w))"
@@ -111,20 +114,22 @@ def _fold(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().casefold()
 
 
-def _org_key(name: str, abbreviations: dict[str, str]) -> set[str]:
+@lru_cache(maxsize=4096)
+def _org_key(name: str, abbreviations: tuple[tuple[str, str], ...]) -> frozenset[str]:
     s = name
-    for short, full in abbreviations.items():
-        s = re.sub(rf"(?<!\w){re.escape(short)}(?!\w)", full, s)
+    for short, full in abbreviations:
+        if short in s:
+            s = re.sub(rf"(?<!\w){re.escape(short)}(?!\w)", full, s)
     s = _fold(s).replace("đảng uỷ", "đảng ủy").replace("đảng ủy", "đảng bộ")
-    words = set(re.findall(r"\w+", s)) - {"các", "những", "của", "và", "số"}
-    return words
+    return frozenset(re.findall(r"\w+", s)) - {"các", "những", "của", "và", "số"}
 
 
 def same_org(a: str, b: str | None, abbreviations: dict[str, str]) -> bool:
     """True when `a` names the organization `b` (or a shortened form of it)."""
     if not b:
         return False
-    ka, kb = _org_key(a, abbreviations), _org_key(b, abbreviations)
+    abbr = tuple(abbreviations.items())
+    ka, kb = _org_key(a, abbr), _org_key(b, abbr)
     return ka <= kb or kb <= ka
 
 
@@ -162,7 +167,7 @@ def _trim_org(name: str) -> str:
 def _named(name: str) -> bool:
     """A real name has a capitalized word or a number after its type word."""
     rest = name.split()[2:] if len(name.split()) > 2 else name.split()[1:]
-    return any(re.match(_CAP_WORD, w) and w not in GENERIC_NAME_WORDS for w in rest)
+    return any(CAP_WORD_RE.match(w) and w not in GENERIC_NAME_WORDS for w in rest)
 
 
 class _Reader:
@@ -178,6 +183,13 @@ class _Reader:
         m = re.match(r"(\d{4})", period or "")
         if m:
             self.next_year = str(int(m.group(1)) + 1)
+        # found once per text, looked up per number
+        self.context_at = [m.start() for m in CONTEXT_RE.finditer(text)]
+        if self.next_year:
+            plan = re.compile(rf"(?:năm|kế hoạch|KH)\s+{self.next_year}")
+            self.context_at = sorted(self.context_at + [m.start() for m in plan.finditer(text)])
+        self.orgs = [(m.start(), m.end(), m) for m in ORG_RE.finditer(text)]
+        self.org_starts = [o[0] for o in self.orgs]
 
     def _bounds(self, ends: list[int], pos: int) -> tuple[int, int]:
         i = bisect.bisect_left(ends, pos)
@@ -204,29 +216,32 @@ def _kind_ok(rule: Rule, q: Quantity, has_noun: bool) -> bool:
 
 
 def _match_rule(
-    rd: _Reader, rule: Rule, q: Quantity, win_start: int, clause_end: int, head_qs: int
+    rd: _Reader,
+    rule: Rule,
+    q: Quantity,
+    win_start: int,
+    clause_end: int,
+    head_qs: int,
+    noun_end: int,
 ):
     """(distance, noun_end, cue_start) when `rule` fits `q`, else None.
 
     `head_qs` is where the list `q` belongs to starts (`có 71 chi bộ, 883 đảng
-    viên`): a cue that must touch the number may touch the list instead.
+    viên`): a cue that must touch the number may touch the list instead. `noun_end`
+    is where the catalog's counted noun after the number ends (`tăng 34 Chi bộ`), used
+    when the rule names no noun of its own.
     """
+    if not _kind_ok(rule, q, rule.noun is not None):
+        return None
+    if not rule.ratio and q.denominator is not None:
+        return None  # `9/12 doanh nghiệp` is a share of the units, not their number
     t = rd.t
     qs = q.qualifier_start if q.qualifier_start is not None else q.start
-    noun_end = q.end
     if rule.noun is not None:
         m = rule.noun.match(t, q.end)
         if not m:
             return None
         noun_end = m.end()
-    else:
-        m = rd.cat.nouns.match(t, q.end)  # `tăng 34 Chi bộ`: the noun still ends the phrase
-        if m:
-            noun_end = m.end()
-    if not _kind_ok(rule, q, rule.noun is not None):
-        return None
-    if not rule.ratio and q.denominator is not None:
-        return None  # `9/12 doanh nghiệp` is a share of the units, not their number
     distance = 500
     cue_start = None
     if rule.before is not None:
@@ -286,9 +301,12 @@ def _find_subject(rd: _Reader, clause_start: int, q: Quantity, noun_end: int) ->
         if m2:
             cands.append(_org_at(t, m2))
     if not cands:
-        for m2 in ORG_RE.finditer(t, clause_start, q.start):
-            cands.append(_org_at(t, m2))
-        cands = cands[-1:]
+        i = bisect.bisect_left(rd.org_starts, q.start) - 1
+        while i >= 0 and rd.orgs[i][0] >= clause_start:
+            if rd.orgs[i][1] <= q.start:
+                cands.append(_org_at(t, rd.orgs[i][2]))
+                break
+            i -= 1
     for c in cands:
         name = _trim_org(c)
         if not _named(name) or same_org(name, rd.org, rd.cat.abbreviations):
@@ -298,11 +316,10 @@ def _find_subject(rd: _Reader, clause_start: int, q: Quantity, noun_end: int) ->
 
 
 def _is_context(rd: _Reader, pos: int) -> bool:
+    """A plan, a target or someone else's economy named earlier in the same sentence."""
     s, _ = rd.sentence(pos)
-    seg = rd.t[s:pos]
-    if CONTEXT_RE.search(seg):
-        return True
-    return bool(rd.next_year and re.search(rf"(?:năm|kế hoạch|KH)\s+{rd.next_year}", seg))
+    i = bisect.bisect_left(rd.context_at, s)
+    return i < len(rd.context_at) and rd.context_at[i] < pos
 
 
 def extract_facts(
@@ -344,12 +361,17 @@ def extract_facts(
             continue  # `có từ 03 đảng viên chính thức trở lên`: a condition, not a count
         best = None
         subset = bool(SUBSET_BEFORE_RE.search(t, max(0, qs - 20), qs))
+        first = t[q.end : q.end + 3].lstrip()[:1].lower()
+        m = cat.nouns.match(t, q.end)
+        generic_end = m.end() if m else q.end
         for rule in cat.rules:
             if subset and rule.metric != "other":
                 continue
+            if rule.noun_first is not None and first not in rule.noun_first:
+                continue  # the word after the number cannot start this rule's noun
             if best is not None and rule.priority < best[0][0]:
                 break
-            got = _match_rule(rd, rule, q, win, c_end, head_qs)
+            got = _match_rule(rd, rule, q, win, c_end, head_qs, generic_end)
             if got is None:
                 continue
             metric = cat.metrics[rule.metric]

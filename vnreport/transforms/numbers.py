@@ -42,7 +42,12 @@ _WORD_ALT = "|".join(
         reverse=True,
     )
 )
-WORD_NUMBER_RE = re.compile(rf"(?<!\w)(?:{_WORD_ALT})(?:[ \-](?:{_WORD_ALT}))*(?!\w)", re.I)
+_WORD_FIRST = "".join(
+    sorted({w[0] for w in _WORD_ALT.split("|")} | {w[0].upper() for w in _WORD_ALT.split("|")})
+)
+WORD_NUMBER_RE = re.compile(
+    rf"(?=[{_WORD_FIRST}])(?<!\w)(?:{_WORD_ALT})(?:[ \-](?:{_WORD_ALT}))*(?!\w)", re.I
+)
 
 # A run of digits with Vietnamese or English grouping; must end on a digit so a
 # full stop or comma after a number is never swallowed.
@@ -79,17 +84,91 @@ QUALIFIER_RE = re.compile(
 _TIME_UNITS = r"năm|tháng|tuần|ngày|giờ|phút|giây|tiếng|thế kỷ|thập kỷ|kỳ|quý|buổi sáng|h"
 DURATION_AFTER_RE = re.compile(rf"{_SPACE}*(?:{_TIME_UNITS})(?!\w)", re.I)
 # Words after which a number names or orders something instead of counting it.
-IDENT_BEFORE_RE = re.compile(
-    r"(?:(?<=\W)|^)(?:(?<!tổng )(?<!với )(?<!có )số|thứ|lần|lần thứ|khóa|khoá|kỳ|đợt|quý|tháng|"
-    r"ngày|năm|nhiệm kỳ|giai đoạn|Chỉ thị|Nghị quyết|Kết luận|Quyết định|Thông báo|Công văn|"
-    r"Kế hoạch|Hướng dẫn|Quy định|Quyết định|Thông tư|Nghị định|(?<!kỷ )(?<!Kỷ )Luật|Điều|Khoản|Chương|Mục|"
-    r"Cụm|Khu|Tổ|Phường|Quận|Xã|Ấp|Thôn|Khối|Đội|Phòng|Lô|Đường|Km|Tầng|Trang|Mã|Hotline|"
-    r"ĐT|SĐT|Tel|Fax|Hôm nay|Hôm qua|Tuần này|Tháng này|Tất cả|Lượt xem|Lượt truy cập|Truy cập|"
-    r"Online|Visited|Views|Xem|Đang online|ảnh|Ảnh|hình|Hình|clip|video|số điện thoại|"
-    r"phiên bản|version|ver|Covid|COVID|cấp độ|cấp|hạng|top|Top|tuổi)"
-    r"[\s\u00a0]*(?:số[\s\u00a0]*)?[:.]?[\s\u00a0]*$",
-    re.I,
-)
+# Words after which a number names or orders something instead of counting it
+# (`Cụm số 7`, `lần thứ 6`, `Chỉ thị 28`, `Lượt xem: 1428`), compared on the last words.
+IDENT_WORDS = {
+    "số",
+    "thứ",
+    "lần",
+    "khóa",
+    "khoá",
+    "kỳ",
+    "đợt",
+    "quý",
+    "tháng",
+    "ngày",
+    "năm",
+    "luật",
+    "điều",
+    "khoản",
+    "chương",
+    "mục",
+    "cụm",
+    "khu",
+    "tổ",
+    "phường",
+    "quận",
+    "xã",
+    "ấp",
+    "thôn",
+    "khối",
+    "đội",
+    "phòng",
+    "lô",
+    "đường",
+    "km",
+    "tầng",
+    "trang",
+    "mã",
+    "hotline",
+    "đt",
+    "sđt",
+    "tel",
+    "fax",
+    "online",
+    "visited",
+    "views",
+    "xem",
+    "ảnh",
+    "hình",
+    "clip",
+    "video",
+    "version",
+    "ver",
+    "covid",
+    "cấp",
+    "hạng",
+    "top",
+    "tuổi",
+    "truy cập",
+    "nhiệm kỳ",
+    "giai đoạn",
+    "chỉ thị",
+    "nghị quyết",
+    "kết luận",
+    "quyết định",
+    "thông báo",
+    "công văn",
+    "kế hoạch",
+    "hướng dẫn",
+    "quy định",
+    "thông tư",
+    "nghị định",
+    "hôm nay",
+    "hôm qua",
+    "tuần này",
+    "tháng này",
+    "tất cả",
+    "lượt xem",
+    "lượt truy cập",
+    "đang online",
+    "số điện thoại",
+    "điện thoại",
+    "phiên bản",
+    "cấp độ",
+}
+# ... unless the last words make it a count (`tổng số 1.840`, `kỷ luật 03`).
+COUNT_WORDS = {"tổng số", "với số", "có số", "kỷ luật", "thi hành kỷ luật"}
 DATE_BEFORE_RE = re.compile(
     r"(?:(?<=\W)|^)(?:ngày|hôm|sáng|chiều|tối|trưa|đêm|từ|đến|tới|trước|sau|dịp|vào|"
     r"tính đến|tính tới|đến hết|kể từ|Ngày đăng|cập nhật|ngày đăng)[\s\u00a0]*(?:ngày[\s\u00a0]*)?$",
@@ -98,10 +177,26 @@ DATE_BEFORE_RE = re.compile(
 FILE_EXT_RE = re.compile(
     r"\.(?:jpe?g|png|gif|webp|bmp|svg|pdf|docx?|xlsx?|html?|php|aspx?)\b", re.I
 )
-URLISH_RE = re.compile(
-    r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\S+\.(?:jpe?g|png|gif|webp|bmp|svg)\b", re.I
-)
+URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|svg)\b", re.I)
 LIST_LABEL_RE = re.compile(r"(?:^|\n)[ \t\u00a0]*\d{1,2}[.)](?=[ \t\u00a0])")
+
+# Small patterns used per number, compiled once.
+DMY_AFTER_RE = re.compile(r"[\s\u00a0]*[/.\-][\s\u00a0]*\d{1,2}[\s\u00a0]*[/.\-][\s\u00a0]*\d{2,4}")
+CODE_AFTER_RE = re.compile(r"-?[A-ZĐ]{1,6}(?:[/-]|\b)")
+SLASH_CODE_AFTER_RE = re.compile(r"/[A-ZĐ]")
+CLOCK_AFTER_RE = re.compile(r"[:hg]\d{1,2}\b", re.I)
+SEP_END_RE = re.compile(r"[/.\-]\s*$")
+DATE_TAIL_RE = re.compile(r"\d[\s\u00a0]*[/.\-][\s\u00a0]*$")
+MORE_DATE_PARTS_RE = re.compile(r"[\s\u00a0]*[/\-][\s\u00a0]*\d")
+COUNTING_WORD_BEFORE_RE = re.compile(r"(?:thứ|lần|số|khóa|mỗi|từng|các|hàng|vài|mấy)[\s\u00a0]*$")
+WORD_DASH_BEFORE_RE = re.compile(r"[^\W\d_][\s\u00a0]*[-–—][\s\u00a0]*$")
+VERSION_RE = re.compile(r"\d\.0")
+WORD_BEFORE_RE = re.compile(r"[^\W\d_]{2,}[\s\u00a0]*$")
+CLOCK_BEFORE_RE = re.compile(r"\d[\s\u00a0]*(?:[:hg]|giờ)[\s\u00a0]*$")
+SLASH_DIGIT_AFTER_RE = re.compile(r"[\s\u00a0]*/[\s\u00a0]*\d")
+DAY_MONTH_AFTER_RE = re.compile(r"/(\d{1,2})(?!\d)(?![\s\u00a0]*[^\W\d_])")
 
 
 @dataclass
@@ -231,17 +326,14 @@ def _scale_after(text: str, pos: int) -> tuple[float, int]:
 def _is_date_or_code(text: str, num_start: int, num_end: int, left: str) -> bool:
     """`30/3/2024`, `29/12`, `1/2024`, `475-TB/ĐUK`, `123/QĐ-UB`: names of days and documents."""
     after = text[num_end : num_end + 12]
-    if re.match(r"[\s\u00a0]*[/.\-][\s\u00a0]*\d{1,2}[\s\u00a0]*[/.\-][\s\u00a0]*\d{2,4}", after):
+    if DMY_AFTER_RE.match(after):
         return True  # d/m/y
-    if re.match(r"-?[A-ZĐ]{1,6}(?:[/-]|\b)", after) or re.match(r"/[A-ZĐ]", after):
+    if CODE_AFTER_RE.match(after) or SLASH_CODE_AFTER_RE.match(after):
         return True  # document codes
-    if re.match(r"[:hg]\d{1,2}\b", after, re.I):
+    if CLOCK_AFTER_RE.match(after):
         return True  # 14:49, 8h30
     # the tail of a date or code
-    return bool(
-        re.search(r"[/.\-]\s*$", left[-2:])
-        and re.search(r"\d[\s\u00a0]*[/.\-][\s\u00a0]*$", left[-6:])
-    )
+    return bool(SEP_END_RE.search(left[-2:]) and DATE_TAIL_RE.search(left[-6:]))
 
 
 def find_quantities(text: str) -> list[Quantity]:
@@ -251,7 +343,7 @@ def find_quantities(text: str) -> list[Quantity]:
     ordinals, list labels, file names, counters) are left out here.
     """
     out: list[Quantity] = []
-    blocked = [(m.start(), m.end()) for m in URLISH_RE.finditer(text)]
+    blocked = _name_spans(text)
     blocked += [(m.start(), m.end()) for m in LIST_LABEL_RE.finditer(text)]
     blocked.sort()
     consumed_until = -1
@@ -288,7 +380,7 @@ def find_quantities(text: str) -> list[Quantity]:
                 if m2 and not is_words:
                     hi, _ = parse_digits(m2.group())
                     after_hi = text[m2.end() : m2.end() + 12]
-                    if hi > value and not re.match(r"[\s\u00a0]*[/\-][\s\u00a0]*\d", after_hi):
+                    if hi > value and not MORE_DATE_PARTS_RE.match(after_hi):
                         if 1900 <= value <= 2100 and 1900 <= hi <= 2100 and "," not in m2.group():
                             consumed_until = m2.end()
                             i = _skip_tokens(tokens, i, m2.end())
@@ -334,6 +426,21 @@ def find_quantities(text: str) -> list[Quantity]:
     return out
 
 
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """URLs, e-mail addresses and image file names: their digits count nothing."""
+    spans = (
+        [(m.start(), m.end()) for m in URL_RE.finditer(text)]
+        if "www" in text or "://" in text
+        else []
+    )
+    if "@" in text:
+        spans += [(m.start(), m.end()) for m in EMAIL_RE.finditer(text)]
+    for m in IMAGE_EXT_RE.finditer(text):
+        start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        spans.append((start, m.end()))
+    return spans
+
+
 def _tokens(text: str) -> list[tuple[int, int, float, float | None, bool]]:
     toks = []
     for m in DIGITS_RE.finditer(text):
@@ -371,7 +478,7 @@ def _word_number_counts(text: str, m: re.Match) -> bool:
     if not WORD_COUNT_NOUNS_RE.match(text, m.end()):
         return False
     before = text[max(0, m.start() - 12) : m.start()].lower()
-    return not re.search(r"(?:thứ|lần|số|khóa|mỗi|từng|các|hàng|vài|mấy)[\s\u00a0]*$", before)
+    return not COUNTING_WORD_BEFORE_RE.search(before)
 
 
 def _skip_tokens(tokens: list, i: int, pos: int) -> int:
@@ -381,34 +488,45 @@ def _skip_tokens(tokens: list, i: int, pos: int) -> int:
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(s <= pos < e for s, e in spans)
+    return bool(spans) and any(s <= pos < e for s, e in spans)
 
 
 def _not_a_count(text: str, start: int, end: int, left: str) -> bool:
     prev = text[start - 1] if start else ""
     if prev.isalpha() or (prev and prev in "_#@"):
         return True  # F0, G7, QĐ123
-    if re.search(r"[^\W\d_][\s\u00a0]*[-–—][\s\u00a0]*$", left):
+    if WORD_DASH_BEFORE_RE.search(left):
         return True  # Covid-19, Covid – 19
-    if re.fullmatch(r"\d\.0", text[start:end]) and re.search(r"[^\W\d_]{2,}[\s\u00a0]*$", left):
+    if VERSION_RE.fullmatch(text[start:end]) and WORD_BEFORE_RE.search(left):
         return True  # `công nghiệp 4.0`: a name, not a measure
-    if re.search(r"\d[\s\u00a0]*(?:[:hg]|giờ)[\s\u00a0]*$", left):
+    if CLOCK_BEFORE_RE.search(left):
         return True  # minutes of a time: 14:49, 8h30
     if FILE_EXT_RE.match(text, end):
         return True
-    if IDENT_BEFORE_RE.search(left):
+    if _ident_before(left):
         return True
-    if DATE_BEFORE_RE.search(left) and re.match(r"[\s\u00a0]*/[\s\u00a0]*\d", text[end : end + 4]):
+    if DATE_BEFORE_RE.search(left) and SLASH_DIGIT_AFTER_RE.match(text[end : end + 4]):
         return True
     if _is_date_or_code(text, start, end, left):
         return True
     # a date in parentheses or after a comma: (13/10), 29/12,
-    m = re.match(r"/(\d{1,2})(?!\d)(?![\s\u00a0]*[^\W\d_])", text[end : end + 12])
+    m = DAY_MONTH_AFTER_RE.match(text[end : end + 12])
     if m:
         d, mo = int(text[start:end]) if text[start:end].isdigit() else 99, int(m.group(1))
         if 1 <= d <= 31 and 1 <= mo <= 12:
             return True
     return False
+
+
+def _ident_before(left: str) -> bool:
+    """Does `left` end with a word that makes the next number a name or a rank?"""
+    words = left[-30:].rstrip(" \u00a0\t\n:.").lower().split()[-3:]
+    if not words:
+        return False
+    for n in (3, 2):
+        if len(words) >= n and " ".join(words[-n:]) in COUNT_WORDS:
+            return False
+    return any(" ".join(words[-n:]) in IDENT_WORDS for n in (1, 2, 3) if len(words) >= n)
 
 
 def _looks_like_year(text: str, start: int, end: int, pos: int, q: Quantity) -> bool:
