@@ -24,7 +24,7 @@ from vnreport.transforms.encoding import Decoded, decode_bytes
 
 # Real article pages are far smaller; past this the tail is page scaffolding or
 # an attack on the parser, and parsing it would only cost time and memory.
-MAX_MARKUP_CHARS = 8_000_000
+MAX_MARKUP_CHARS = 2_000_000
 MIN_TEXT_CHARS = 80  # below this a generic extraction is retried without class hints
 
 
@@ -202,10 +202,11 @@ def clean_html_text(
     from vnreport.transforms import clean_meta
 
     notes: dict[str, Any] = {}
-    if len(html) > MAX_MARKUP_CHARS:
-        notes["truncated_markup_at"] = MAX_MARKUP_CHARS
-        html = html[:MAX_MARKUP_CHARS]
     prep = H.preprocess(html)
+    if len(prep.markup) > MAX_MARKUP_CHARS:
+        # counted after scripts and styles are gone: what is left is markup to parse
+        notes["truncated_markup_at"] = MAX_MARKUP_CHARS
+        prep.markup = prep.markup[:MAX_MARKUP_CHARS]
     soup = H.parse(prep.markup)
     blocks: list[str] = []
     kinds: list[str] = []
@@ -323,6 +324,8 @@ def _clean(raw: RawDoc, profile: dict | None) -> CleanDoc:
     blocks, kinds = found["blocks"], found["kinds"]
     title = found.get("title")
     reason = None
+    if blocks and not any(ch.isalpha() for b in blocks for ch in b):
+        blocks, kinds = [], []
     if not blocks:
         reason = (
             f"profile: {meta['profile_miss']}"

@@ -248,7 +248,7 @@ def page_metadata(
     host = urlparse(url).hostname if re.match(r"https?://", url) else None
     if site and site.startswith("@"):
         site = site[1:]
-    found["site"] = site or host
+    found["site"] = site
 
     # title
     og = next((metas[k] for k in TITLE_META if metas.get(k)), None)
@@ -266,7 +266,7 @@ def page_metadata(
         title = ld_title or html_title or (h1[0] if len(h1) == 1 and h1[0] else None)
     found["title"] = title
     if not found["site"]:
-        found["site"] = title_site(metas.get("<title>"), title)
+        found["site"] = title_site(metas.get("<title>"), title) or host
 
     # published date
     date = None

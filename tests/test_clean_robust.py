@@ -1,0 +1,97 @@
+"""Cleaning never raises on what a page contains; empty results say why."""
+
+from __future__ import annotations
+
+import time
+
+from vnreport.records import RawDoc, content_hash
+from vnreport.transforms.clean import clean_document
+
+PROSE = (
+    "Năm 2023, Đảng bộ Khối kết nạp 52 đảng viên mới, đạt 115,6% kế hoạch; tổng doanh thu "
+    "của các doanh nghiệp ước đạt 10.864 tỷ đồng, nộp ngân sách 936,2 tỷ đồng."
+)
+
+
+def html_doc(data: bytes | str, doc_id: str = "p") -> RawDoc:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return RawDoc(doc_id, "test", f"{doc_id}.html", "html", data, content_hash(data))
+
+
+def test_unclosed_and_misnested_markup() -> None:
+    html = (
+        "<html><body><div class='content'><p>"
+        + PROSE
+        + "<p><b><i>"
+        + PROSE.replace("52", "53")
+        + "</b></i><table><tr><td>Doanh thu<td>10.864 tỷ đồng<tr><td>Nộp ngân sách<td>936,2"
+        + "</div></span></p><script>var x = 'Lượt xem 999'"
+    )
+    doc = clean_document(html_doc(html))
+    assert "52 đảng viên mới" in doc.text and "53 đảng viên mới" in doc.text
+    assert "Doanh thu | 10.864 tỷ đồng" in doc.text
+    assert "999" not in doc.text
+
+
+def test_deep_nesting_100k() -> None:
+    html = "<html><body>" + "<div>" * 100_000 + "<p>" + PROSE + "</p>" + "</div>" * 100_000
+    t0 = time.perf_counter()
+    doc = clean_document(html_doc(html))
+    assert time.perf_counter() - t0 < 30
+    assert "52 đảng viên mới" in doc.text
+
+
+def test_fifty_megabyte_page() -> None:
+    filler = "<script>" + "x" * 1000 + "</script>\n"
+    junk = "<div class='ad'><a href='/x'>Quảng cáo 123</a></div>\n"
+    body = f"<div class='article'><h1>Tổng kết năm 2023</h1><p>{PROSE}</p><p>{PROSE}</p></div>"
+    html = "<html><body>" + body + filler * 30_000 + junk * 450_000 + "</body></html>"
+    assert len(html) > 50_000_000
+    t0 = time.perf_counter()
+    doc = clean_document(html_doc(html))
+    assert time.perf_counter() - t0 < 60
+    assert "52 đảng viên mới" in doc.text
+    assert doc.meta.get("truncated_markup_at")
+
+
+def test_binary_bytes_named_html() -> None:
+    data = bytes(range(256)) * 64
+    doc = clean_document(html_doc(data))
+    assert doc.text == ""
+    assert "binary" in doc.reason
+
+
+def test_empty_file() -> None:
+    doc = clean_document(html_doc(b""))
+    assert doc.text == "" and doc.reason == "empty document"
+
+
+def test_furniture_only_page() -> None:
+    html = (
+        "<html><body><nav><ul><li><a href='/'>Trang chủ</a></li><li><a href='/t'>Tin tức</a></li></ul>"
+        "</nav><div class='counter'>Truy cập: 4.810.612</div><footer>Điện thoại: 0225.3852.741"
+        "</footer></body></html>"
+    )
+    doc = clean_document(html_doc(html))
+    assert doc.text == ""
+    assert "furniture" in doc.reason
+
+
+def test_scripts_styles_and_event_handlers_never_become_text() -> None:
+    html = (
+        "<html><head><style>p{color:red}</style></head><body onload='track(1234)'>"
+        "<div><p onclick=\"alert('5678')\">" + PROSE + "</p><p>" + PROSE + "</p>"
+        "<SCRIPT>document.write('9012')</SCRIPT><noscript>3456 ảnh</noscript>"
+        "<template><p>7890</p></template><!-- bình luận 2468 --></div></body></html>"
+    )
+    doc = clean_document(html_doc(html))
+    for secret in ("1234", "5678", "9012", "3456", "7890", "2468", "color:red", "alert"):
+        assert secret not in doc.text
+    assert "52 đảng viên mới" in doc.text
+
+
+def test_only_a_doctype_or_garbage_tags() -> None:
+    for html in ("<!DOCTYPE html>", "<<<>>>", "</div></div>", "<html><body></body></html>"):
+        doc = clean_document(html_doc(html))
+        assert doc.text == "" and doc.reason, html
