@@ -111,6 +111,11 @@ BODY_CLASSES = (
     "ArticleTitle",
     "ArticleContent",  # older district portals
 )
+# Furniture that portals place inside the article container itself.
+INNER_FURNITURE = ("news-meta", "news-tools", "sharedaddy", "jp-relatedposts")
+INNER_FURNITURE_XPATH = " | ".join(
+    f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {c} ')]" for c in INNER_FURNITURE
+)
 BODY_XPATH = " | ".join(
     f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {c} ')]" for c in BODY_CLASSES
 )
@@ -165,6 +170,8 @@ def body_text(path: Path) -> str:
     if path.suffix == ".txt":
         return fold(decode(path))
     root = parse(path)
+    for furniture in root.xpath(INNER_FURNITURE_XPATH):
+        furniture.drop_tree()
     parts = root.xpath(BODY_XPATH)
     assert parts, f"{path.name}: no article container ({', '.join(BODY_CLASSES)})"
     return "\n".join(element_text(p) for p in parts)
