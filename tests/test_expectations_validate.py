@@ -395,3 +395,19 @@ def test_empty_run_validates(tmp_path):
     assert validation.facts.height == 0 and validation.quarantine.height == 0
     assert validation.dq_results.height > 0
     assert validation.data_docs_index is not None
+
+
+def test_contract_drift_holds_the_batch_with_a_clear_reason(tmp_path):
+    """A normalizer that drops a column or changes a type must not load half-checked facts."""
+    facts = pl.DataFrame(SEED_FACTS[:3], schema=FACT_SCHEMA)
+    drifted = facts.drop("label").with_columns(pl.col("start").cast(pl.Float64))
+    validation = validate_run(
+        drifted, pl.DataFrame(schema=REPORT_SCHEMA), run_id=RUN_ID, dq_root=tmp_path
+    )
+    assert validation.facts.height == 0
+    assert validation.quarantine.height == 3
+    for reasons in validation.quarantine["reasons"].to_list():
+        assert any("missing columns: label" in r for r in reasons), reasons
+        assert any(r.startswith("facts.type[start]") for r in reasons), reasons
+    row = validation.dq_results.filter(pl.col("expectation") == "facts.columns").row(0, named=True)
+    assert row["success"] is False and row["observed"] == "missing columns: label"

@@ -201,6 +201,9 @@ def _observed(result: dict[str, Any], exception: str | None, *, sample: bool = T
         if n and values and sample:
             text += f"; e.g. {json.dumps(values, ensure_ascii=False, default=str)}"
         return text
+    mismatched = (result.get("details") or {}).get("mismatched") or {}
+    if mismatched.get("missing"):
+        return "missing columns: " + ", ".join(sorted(mismatched["missing"]))
     return json.dumps(_plain(result.get("observed_value")), ensure_ascii=False, default=str)
 
 
@@ -262,9 +265,17 @@ def _run_suite(
         if success:
             continue
         index_list = body.get("unexpected_index_list")
+        if index_list is not None and len(index_list) < (body.get("unexpected_count") or 0):
+            # Never let a truncated index list load records that failed: hold the batch.
+            index_list = None
         if exception or index_list is None:
             # A table-level expectation (or one that could not run): the whole batch is suspect.
             detail = f"observed {_observed(body, exception)}"
+            mismatched = (body.get("details") or {}).get("mismatched") or {}
+            if mismatched.get("missing"):
+                detail = "missing columns: " + ", ".join(sorted(mismatched["missing"]))
+            elif column and column not in batch.columns:
+                detail = f"column {column} is missing"
             for row in all_rows:
                 out.by_row.setdefault(row, []).append((rule, severity, detail))
             continue
