@@ -284,3 +284,16 @@ def test_pdf_bytes_behind_an_html_content_type_are_skipped(tmp_path, site):
     (skip,) = result.skipped
     assert skip.reason == "a PDF body served as text/html"
     assert result.counts["list"]["skipped"] == 1
+
+
+def test_stored_pages_rebuild_the_fetched_documents_for_reprocessing(tmp_path, site):
+    raw_root = tmp_path / "raw"
+    result = discover(config(tmp_path, LISTING, site), None, raw_root, resolver=test_dns)
+    site.stop()  # reprocessing must not need the site
+    rebuilt = {p.doc_id: p.load() for p in rawstore.iter_pages(raw_root, source="portal")}
+    assert set(rebuilt) == {r.doc_id for r in result.raws}
+    for r in result.raws:
+        again = rebuilt[r.doc_id]
+        assert (again.uri, again.content, again.charset, again.kind, again.fetched_at) == (
+            r.uri, r.content, r.charset, r.kind, r.fetched_at,
+        )  # fmt: skip
