@@ -257,7 +257,9 @@ def _canon_province(p: str) -> str:
 def _district(text: str) -> str | None:
     found = Counter()
     for m in DISTRICT_RE.finditer(text[:6000]):
-        name = re.split(r"[ \u00a0](?=[a-zđà-ỹ])", m.group(1))[0]
+        words = m.group(1).split()
+        cut = next((i for i, w in enumerate(words) if w[:1].islower()), len(words))
+        name = " ".join(words[:cut])
         name = re.sub(r"[ \u00a0](?:Tp|TP|Thành|Tỉnh)$", "", name)
         words = name.split()
         # keep the place name, drop capitalized words of what follows (`Ngô Quyền Hải Phòng`)

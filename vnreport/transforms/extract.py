@@ -35,7 +35,7 @@ ADJACENT_GAP_RE = re.compile(
 )
 PCT_JOIN_RE = re.compile(
     rf"^(?:{_SP}|,)*(?:so với[^,;()]{{0,25}})?[(\[]?{_SP}*"
-    rf"(?:=|bằng|đạt|vượt|chiếm|tương đương|tương ứng|so với kế hoạch)?"
+    rf"(?:=|bằng|đạt|vượt|tương đương|tương ứng|so với kế hoạch)?"
     rf"{_SP}*(?:khoảng|trên|hơn|gần)?{_SP}*$",
     re.I,
 )
@@ -47,6 +47,8 @@ PCT_PLAN_AFTER_RE = re.compile(rf"{_SP}*\)?{_SP}*(?:so với{_SP}+)?(?:kế ho�
 SUBSET_BEFORE_RE = re.compile(
     rf"(?<!\w)(?:trong đó|trong số đó|bao gồm)(?:{_SP}+có)?{_SP}*[:,]?{_SP}*$", re.I
 )
+FROM_BEFORE_RE = re.compile(rf"(?<!\w)từ{_SP}*$", re.I)
+TO_AFTER_RE = re.compile(rf"{_SP}*(?:lên|xuống)(?!\w)", re.I)
 THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
@@ -257,7 +259,10 @@ def _match_rule(
             return None
         distance = qs - last.end()
         cue_start = last.start()
-    if rule.not_before is not None and rule.not_before.search(t, max(win_start, qs - 40), qs):
+    # checked before the list's head too: `nâng tổng số lên 49 TCCSĐ (04 đảng bộ, 45 chi bộ)`
+    if rule.not_before is not None and rule.not_before.search(
+        t, max(win_start, min(qs, head_qs) - 40), qs
+    ):
         return None
     tail = t[noun_end : min(clause_end, noun_end + 120)]
     if rule.after is not None:
@@ -360,7 +365,9 @@ def extract_facts(
         ):
             continue  # `có từ 03 đảng viên chính thức trở lên`: a condition, not a count
         best = None
-        subset = bool(SUBSET_BEFORE_RE.search(t, max(0, qs - 20), qs))
+        subset = bool(SUBSET_BEFORE_RE.search(t, max(0, qs - 20), qs)) or bool(
+            FROM_BEFORE_RE.search(t, max(0, qs - 6), qs) and TO_AFTER_RE.match(t, q.end)
+        )  # `tăng từ 9,2 triệu đồng lên 12,4 triệu`: the earlier level is no result
         first = t[q.end : q.end + 3].lstrip()[:1].lower()
         m = cat.nouns.match(t, q.end)
         generic_end = m.end() if m else q.end

@@ -182,6 +182,24 @@ EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|svg)\b", re.I)
 LIST_LABEL_RE = re.compile(r"(?:^|\n)[ \t\u00a0]*\d{1,2}[.)](?=[ \t\u00a0])")
 
+UNIT_AFTER_RE = re.compile(
+    r"[\s\u00a0]*(?:nghìn|ngàn|vạn|triệu|tỷ|tỉ|%|phần trăm|đồng)(?!\w)", re.I
+)
+# Lines that point to other articles: their numbers are someone else's facts.
+LINK_LINE_RE = re.compile(
+    r"(?im)^[ \t\u00a0]*(?:xem thêm|đọc thêm|tin liên quan|bài liên quan|tin cùng chuyên mục)"
+    r"[ \t\u00a0]*:.*$"
+)
+LINK_BLOCK_RE = re.compile(
+    r"(?im)^[ \t\u00a0]*(?:tin khác|các tin khác|tin liên quan|bài viết liên quan|tin cùng chuyên mục|"
+    r"các bài viết khác|bài viết khác|tin mới hơn|tin cũ hơn)[ \t\u00a0]*:?[ \t\u00a0]*$"
+)
+DURATION_COUNT_RE = re.compile(
+    r"[\s\u00a0]*năm[\s\u00a0]+(?:được|đạt|liền|liên tục|liên tiếp)(?!\w)", re.I
+)
+ESTABLISH_BEFORE_RE = re.compile(
+    r"(?:thành lập|kết nạp|phát triển)(?:[\s\u00a0]+(?:mới|thêm|được))*[\s\u00a0]+$", re.I
+)
 # Small patterns used per number, compiled once.
 DMY_AFTER_RE = re.compile(r"[\s\u00a0]*[/.\-][\s\u00a0]*\d{1,2}[\s\u00a0]*[/.\-][\s\u00a0]*\d{2,4}")
 CODE_AFTER_RE = re.compile(r"-?[A-ZĐ]{1,6}(?:[/-]|\b)")
@@ -344,6 +362,10 @@ def find_quantities(text: str) -> list[Quantity]:
     """
     out: list[Quantity] = []
     blocked = _name_spans(text)
+    blocked += [(m.start(), m.end()) for m in LINK_LINE_RE.finditer(text)]
+    tail = LINK_BLOCK_RE.search(text)
+    if tail:
+        blocked.append((tail.start(), len(text)))
     blocked += [(m.start(), m.end()) for m in LIST_LABEL_RE.finditer(text)]
     blocked.sort()
     consumed_until = -1
@@ -409,8 +431,8 @@ def find_quantities(text: str) -> list[Quantity]:
                 q.per_person_month = bool(m.group("per"))
                 pos = m.end()
         plain = not (q.is_pct or q.scaled or q.denominator is not None or q.value_max is not None)
-        if plain and DURATION_AFTER_RE.match(text, pos):
-            continue  # 3 tháng đầu năm, 30 năm tuổi Đảng
+        if plain and DURATION_AFTER_RE.match(text, pos) and not DURATION_COUNT_RE.match(text, pos):
+            continue  # 3 tháng đầu năm, 30 năm tuổi Đảng; but `3 năm được công nhận` counts
         if not is_words and _looks_like_year(text, start, end, pos, q):
             continue
         q.end = pos
@@ -471,8 +493,10 @@ WORD_COUNT_NOUNS_RE = re.compile(
 
 def _word_number_counts(text: str, m: re.Match) -> bool:
     words = m.group().lower().split()
-    if words == ["một"] or words[-1] in ("linh", "lẻ", "mươi") and len(words) == 1:
-        return False
+    if words == ["một"] and not ESTABLISH_BEFORE_RE.search(
+        text[max(0, m.start() - 30) : m.start()]
+    ):
+        return False  # `một` is `a`, except as the count of what was set up or admitted
     if words[0] in ("mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "mươi", "chục", "trăm", *SCALES):
         return False  # `hàng trăm lao động` is no count
     if not WORD_COUNT_NOUNS_RE.match(text, m.end()):
@@ -503,8 +527,8 @@ def _not_a_count(text: str, start: int, end: int, left: str) -> bool:
         return True  # minutes of a time: 14:49, 8h30
     if FILE_EXT_RE.match(text, end):
         return True
-    if _ident_before(left):
-        return True
+    if _ident_before(left) and not UNIT_AFTER_RE.match(text, end):
+        return True  # but `Quỹ ... của quận 320 triệu đồng` is money
     if DATE_BEFORE_RE.search(left) and SLASH_DIGIT_AFTER_RE.match(text[end : end + 4]):
         return True
     if _is_date_or_code(text, start, end, left):
