@@ -241,6 +241,13 @@ def test_urls_source_and_identical_bytes_at_two_addresses(tmp_path, site):
     kinds = sorted((f.stage, f.reason) for f in failures)
     assert kinds[0] == ("fetch", "HTTP 404")
     assert kinds[1][0] == "skip" and kinds[1][1].startswith("identical bytes to")
+    assert result_counts(tmp_path, body, site) == {
+        "new": 1, "changed": 0, "unchanged": 0, "failed": 1, "skipped": 1,
+    }  # fmt: skip
+
+
+def result_counts(tmp_path, body, site):
+    return discover(config(tmp_path, body, site), resolver=test_dns).counts["list"]
 
 
 def test_folder_and_web_sources_together_keep_ids_unique(tmp_path, site):

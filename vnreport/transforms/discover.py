@@ -66,6 +66,7 @@ class DiscoveryResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     state: dict[str, dict] = field(default_factory=dict)
     updated: set[str] = field(default_factory=set)
+    by_hash: dict[str, RawDoc] = field(default_factory=dict, repr=False)
     requests: int = 0
 
     def updated_rows(self) -> list[dict]:
@@ -126,7 +127,6 @@ def discover(
     """
     result = DiscoveryResult(state=dict(state or {}))
     owner: dict[str, str] = {}
-    by_hash: dict[str, RawDoc] = {}
     limiter = None
     for source in sources:
         result.counts.setdefault(source.name, dict.fromkeys(COUNT_KEYS, 0))
@@ -164,18 +164,8 @@ def discover(
                 )
                 result.count(source.name, "failed")
                 continue
-            first = by_hash.get(item.content_hash) if source.kind in WEB_KINDS else None
-            if first is not None:
-                # The same bytes at two URLs: one document that knows both addresses.
-                first.meta.setdefault("also_at", []).append(item.uri)
-                result.skipped.append(
-                    Failure(item.doc_id, item.uri, "skip", f"identical bytes to {first.doc_id}")
-                )
-                continue
             owner[item.doc_id] = item.uri
-            if source.kind in WEB_KINDS:
-                by_hash[item.content_hash] = item
-            else:
+            if source.kind == "folder":
                 result.count(source.name, "read")
             result.raws.append(item)
     return result
@@ -519,15 +509,15 @@ class _Crawl:
                 rawstore.put_page(self.raw_root, raw)
             self._record(url, got, kind="article", doc_id=doc_id, body_hash=digest)
             old = prev.get("content_hash")
-            self._count("new" if not old else "unchanged" if old == digest else "changed")
-            yield raw
+            yield self._emit(raw, "new" if not old else "unchanged" if old == digest else "changed")
         elif got.outcome == "not_modified":
             self._record(url, got, kind="article", doc_id=doc_id)
-            self._count("unchanged")
             raw = self._stored(doc_id, prev.get("content_hash"))
-            if raw is not None:
+            if raw is None:
+                self._count("unchanged")
+            else:
                 raw.meta["not_modified"] = True
-                yield raw
+                yield self._emit(raw, "unchanged")
         elif got.outcome == "skipped":
             self._record(url, got, kind="article", doc_id=doc_id)
             self._count("skipped")
@@ -536,6 +526,18 @@ class _Crawl:
             self._record(url, got, kind="article", doc_id=doc_id)
             self._count("failed")
             yield Failure(doc_id, url, "fetch", got.reason or "fetch failed")
+
+    def _emit(self, raw: RawDoc, key: str) -> RawDoc | Failure:
+        """The same bytes at a second URL (any source) become an address of the first document."""
+        with self._lock:
+            first = self.result.by_hash.get(raw.content_hash)
+            if first is None or first.doc_id == raw.doc_id:
+                self.result.by_hash[raw.content_hash] = raw
+                self._count(key)
+                return raw
+            first.meta.setdefault("also_at", []).append(raw.uri)
+            self._count("skipped")
+        return Failure(raw.doc_id, raw.uri, "skip", f"identical bytes to {first.doc_id}")
 
     def _stored(self, doc_id: str, digest: str | None) -> RawDoc | None:
         from vnreport.transforms import rawstore
