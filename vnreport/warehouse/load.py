@@ -66,6 +66,15 @@ HISTORY_SCHEMA = {
 }  # fmt: skip
 
 
+def _arrow(frame: pl.DataFrame):
+    """Arrow without copying strings (string views), cut in row-group-sized batches so
+    DuckDB scans and compresses them on all threads."""
+    import pyarrow as pa
+
+    table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    return pa.Table.from_batches(table.to_batches(max_chunksize=122_880), schema=table.schema)
+
+
 def _names(ids) -> str:
     ids = sorted({str(i) for i in ids})
     more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
@@ -217,10 +226,10 @@ def load_run(
 
     counts: dict[str, int] = {}
     with db.writer(db_path, lock_timeout=lock_timeout) as con:
-        con.register("_docs_in", documents.to_arrow())
-        con.register("_reports_in", reports.to_arrow())
-        con.register("_quarantine_in", quarantine.to_arrow())
-        con.register("_dq_in", dq_results.to_arrow())
+        con.register("_docs_in", _arrow(documents))
+        con.register("_reports_in", _arrow(reports))
+        con.register("_quarantine_in", _arrow(quarantine))
+        con.register("_dq_in", _arrow(dq_results))
         _check_dates(con, "_docs_in", (("published_date", "DATE"), ("fetched_at", "TIMESTAMPTZ")))
         _check_dates(con, "_reports_in", (("meeting_date", "DATE"), ("published_date", "DATE")))
         con.execute("BEGIN TRANSACTION")
@@ -300,7 +309,7 @@ def _load(
         {"doc_id": list(doc_org), "org_id": list(doc_org.values())},
         schema={"doc_id": pl.Utf8, "org_id": pl.Utf8},
     )
-    con.register("_doc_org", doc_org_frame.to_arrow())
+    con.register("_doc_org", _arrow(doc_org_frame))
 
     con.execute(
         "DELETE FROM reports WHERE doc_id IN (SELECT doc_id FROM _todo) "
@@ -327,7 +336,7 @@ def _load(
         .rename({"start": "start_offset", "end": "end_offset"})
         .select(FACT_TABLE_COLUMNS)
     )
-    con.register("_facts_in", loaded.to_arrow())
+    con.register("_facts_in", _arrow(loaded))
     cols = ", ".join(FACT_TABLE_COLUMNS)
     counts["facts_loaded"] = con.execute(
         f"INSERT INTO facts ({cols}) SELECT {cols} FROM _facts_in"
