@@ -40,7 +40,8 @@ CITY_DISTRICTS = {
     "Bình Chánh|Nhà Bè|Cần Giờ",
     "Cần Thơ": "Ninh Kiều|Bình Thủy|Cái Răng|Ô Môn|Thốt Nốt|Phong Điền|Cờ Đỏ|Thới Lai|Vĩnh Thạnh",
 }
-_UP = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
+UPPERCASE_LETTERS = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
+_UP = UPPERCASE_LETTERS
 _NAME = rf"[{_UP}][\w]*(?:[ \u00a0][{_UP}\d][\w]*){{0,3}}"
 PROVINCE_RE = re.compile(rf"(?=[ABCĐGHKLNPQSTVY])(?<!\w)({PROVINCES})(?!\w)")
 PROVINCE_PREFIXED_RE = re.compile(
@@ -74,10 +75,11 @@ MEETING_VERB_RE = re.compile(
     r"tổ chức hội nghị|tổ chức sinh hoạt|tổ chức lễ)(?!\w)",
     re.I,
 )
+# Words that start the name of an organization (longest first where one contains another).
 ORG_HEAD = (
-    r"Đảng ủy|Đảng uỷ|Đảng bộ|Chi bộ|Công ty|Tổng công ty|Tổng Công ty|Tập đoàn|Ngân hàng|Xí nghiệp|"
-    r"Nhà máy|Cụm|Khu công nghiệp|Hợp tác xã|HTX|Trung tâm|Trường|Bệnh viện|Ban|Liên đoàn|Công đoàn|"
-    r"Hiệp hội|Hội"
+    r"Đảng ủy Khối|Đảng bộ Khối|Đảng ủy|Đảng uỷ|Đảng bộ|Chi bộ|Tổng công ty|Tổng Công ty|Công ty|"
+    r"Tập đoàn|Ngân hàng|Xí nghiệp|Nhà máy|Trường|Bệnh viện|Hợp tác xã|HTX|Cụm|Khu công nghiệp|"
+    r"KCN|Trung tâm|Ban|Liên đoàn|Công đoàn|Chi nhánh|Viện|Hiệp hội|Hội"
 )
 ORG_START_RE = re.compile(rf"(?<!\w)(?:{ORG_HEAD})(?!\w)")
 PUBLISHED_RE = re.compile(
@@ -95,6 +97,11 @@ SOURCE_RE = re.compile(
 
 def _nfc(s: str) -> str:
     return unicodedata.normalize("NFC", s)
+
+
+def fold(s: str) -> str:
+    """A name as compared: NFC, whitespace collapsed, case folded."""
+    return re.sub(r"\s+", " ", _nfc(str(s))).strip().casefold()
 
 
 def _iso(y: int, m: int, d: int) -> str | None:

@@ -12,10 +12,11 @@ non-inferred fields, `organization` compared after case and whitespace folding.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
+
+from vnreport.transforms.docfields import fold
 
 TOLERANCE = 0.005
 
@@ -95,13 +96,9 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
     return {"tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": f}
 
 
-def _fold(s: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(s))).strip().casefold()
-
-
 def _same_field(field: str, pred: str, gold: str) -> bool:
     if field == "organization":
-        return _fold(pred) == _fold(gold)
+        return fold(pred) == fold(gold)
     return (
         unicodedata.normalize("NFC", str(pred)).strip()
         == unicodedata.normalize("NFC", str(gold)).strip()

@@ -18,13 +18,14 @@ from functools import lru_cache
 
 from vnreport.records import CleanDoc
 from vnreport.transforms.catalog import Catalog, Rule, load_catalog
+from vnreport.transforms.docfields import ORG_HEAD, UPPERCASE_LETTERS, document_fields, fold
 from vnreport.transforms.numbers import Quantity, find_quantities, nfc_with_map, parse_digits
 
 EXTRACTOR_VERSION = "1.0.0"
 
 _SP = r"[\s\u00a0]"
 CLAUSE_END_RE = re.compile(r"[;!?\n]|\.(?=[\s\u00a0]|$)|…")
-_UPPER = "".join(c for c in map(chr, range(0x41, 0x1F00)) if c.isupper() and c.isalpha())
+_UPPER = UPPERCASE_LETTERS
 SENTENCE_END_RE = re.compile(rf"[!?\n]|\.(?=[\s\u00a0]|$|[{_UPPER}])|…")
 # What may stand between two listed numbers that share a cue.
 LIST_JOIN_RE = re.compile(
@@ -60,11 +61,7 @@ CONTEXT_RE = re.compile(
 )
 _CAP_WORD = rf"(?:[{_UPPER}][\w]*|\d+)"
 CAP_WORD_RE = re.compile(_CAP_WORD)
-ORG_TYPES = (
-    r"Đảng bộ|Đảng ủy|Đảng uỷ|Chi bộ|Công ty|Tổng công ty|Tổng Công ty|Tập đoàn|Ngân hàng|"
-    r"Xí nghiệp|Nhà máy|Trường|Bệnh viện|Hợp tác xã|HTX|Cụm|Khu công nghiệp|KCN|Trung tâm|Ban|"
-    r"Đảng ủy Khối|Đảng bộ Khối|Liên đoàn|Công đoàn|Chi nhánh|Viện|Hội"
-)
+ORG_TYPES = ORG_HEAD
 _NAME_WORD = (
     rf"(?:{ORG_TYPES}|Cổ phần|cổ phần|{_CAP_WORD}|TNHH|MTV|một thành viên|huyện|quận|thị xã|"
     rf"thành phố|tỉnh|xã|phường|thị trấn|các|khối|bộ phận|cơ sở|số|chi nhánh|và|"
@@ -112,17 +109,13 @@ def _clean_num(v: float | None) -> float | int | None:
     return int(round(r)) if abs(r - round(r)) < 1e-6 and abs(r) < 1e18 else r
 
 
-def _fold(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip().casefold()
-
-
 @lru_cache(maxsize=4096)
 def _org_key(name: str, abbreviations: tuple[tuple[str, str], ...]) -> frozenset[str]:
     s = name
     for short, full in abbreviations:
         if short in s:
             s = re.sub(rf"(?<!\w){re.escape(short)}(?!\w)", full, s)
-    s = _fold(s).replace("đảng uỷ", "đảng ủy").replace("đảng ủy", "đảng bộ")
+    s = fold(s).replace("đảng uỷ", "đảng ủy").replace("đảng ủy", "đảng bộ")
     return frozenset(re.findall(r"\w+", s)) - {"các", "những", "của", "và", "số"}
 
 
@@ -656,8 +649,6 @@ def _record(f: _Fact, t: str, original: str, index: list[int] | None, doc_id: st
 
 def extract_document(doc: CleanDoc) -> tuple[list[dict], list[dict]]:
     """(fact records, document-field records) for one cleaned document."""
-    from vnreport.transforms.docfields import document_fields
-
     fields = document_fields(doc)
     by_name = {r["field"]: r["value"] for r in fields}
     facts = extract_facts(

@@ -179,7 +179,6 @@ FILE_EXT_RE = re.compile(
 )
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|bmp|svg)\b", re.I)
 LIST_LABEL_RE = re.compile(r"(?:^|\n)[ \t\u00a0]*\d{1,2}[.)](?=[ \t\u00a0])")
 
 UNIT_AFTER_RE = re.compile(
@@ -449,7 +448,7 @@ def find_quantities(text: str) -> list[Quantity]:
 
 
 def _name_spans(text: str) -> list[tuple[int, int]]:
-    """URLs, e-mail addresses and image file names: their digits count nothing."""
+    """URLs, e-mail addresses and file names (`1.jpg`): their digits count nothing."""
     spans = (
         [(m.start(), m.end()) for m in URL_RE.finditer(text)]
         if "www" in text or "://" in text
@@ -457,7 +456,7 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
     )
     if "@" in text:
         spans += [(m.start(), m.end()) for m in EMAIL_RE.finditer(text)]
-    for m in IMAGE_EXT_RE.finditer(text):
+    for m in FILE_EXT_RE.finditer(text):
         start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
         spans.append((start, m.end()))
     return spans
@@ -525,8 +524,6 @@ def _not_a_count(text: str, start: int, end: int, left: str) -> bool:
         return True  # `công nghiệp 4.0`: a name, not a measure
     if CLOCK_BEFORE_RE.search(left):
         return True  # minutes of a time: 14:49, 8h30
-    if FILE_EXT_RE.match(text, end):
-        return True
     if _ident_before(left) and not UNIT_AFTER_RE.match(text, end):
         return True  # but `Quỹ ... của quận 320 triệu đồng` is money
     if DATE_BEFORE_RE.search(left) and SLASH_DIGIT_AFTER_RE.match(text[end : end + 4]):
