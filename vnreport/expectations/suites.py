@@ -9,7 +9,6 @@ object inside `build_suite`, so importing this module stays cheap.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -349,7 +348,7 @@ def fact_rules(specs: Mapping[str, MetricSpec], *, run_id: str) -> list[Rule]:
     return rules
 
 
-def report_rules(*, today: dt.date | None = None) -> list[Rule]:
+def report_rules() -> list[Rule]:
     """Every expectation on the reports frame (one row per document)."""
     rules = _structure_rules("reports", REPORT_COLUMNS, REPORT_KEYS, "doc_id")
     rules += [

@@ -387,7 +387,7 @@ def validate_run(
     dq_root = Path(dq_root)
     specs = suites.metric_specs(catalog)
     fact_rules = suites.fact_rules(specs, run_id=run_id)
-    report_rules = suites.report_rules(today=today)
+    report_rules = suites.report_rules()
     descriptions = {r.name: r.description for r in fact_rules + report_rules}
 
     facts = facts.drop([c for c in facts.columns if c in ("dq_status", "dq_warnings")])
