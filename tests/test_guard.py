@@ -148,3 +148,44 @@ def test_redirect_to_a_forbidden_address_is_refused_at_the_hop(site):
 def test_other_spellings_of_loopback_are_refused(host):
     with pytest.raises(UnsafeURL, match="loopback"):
         Guard().check(f"http://{host}/bai-viet")
+
+
+@pytest.fixture
+def tls_site(tmp_path):
+    """The loopback server behind TLS, with a certificate for portal.example only."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=portal.example",
+         "-addext", "subjectAltName=DNS:portal.example"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    s = Site().start()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    s.httpd.socket = ctx.wrap_socket(s.httpd.socket, server_side=True)
+    yield s, cert
+    s.stop()
+
+
+def test_https_to_a_pinned_address_still_verifies_the_host_name(tls_site):
+    site, cert = tls_site
+    site.add("/a", "<p>trang bảo mật</p>", host="portal.example")
+    dns = fake_dns({"portal.example": ["127.0.0.1"], "other.example": ["127.0.0.1"]})
+    guard = Guard(private_hosts=frozenset({"portal.example", "other.example"}), resolver=dns)
+    url = f"https://portal.example:{site.port}/a"
+    with Fetcher(guard, FAST.with_overrides({"ca_file": str(cert)})) as f:
+        ok = f.get(url, robots=False)
+        wrong_name = f.get(url.replace("portal.example", "other.example"), robots=False)
+    with Fetcher(guard, FAST.with_overrides({"retries": 3})) as f:
+        untrusted = f.get(url, robots=False)
+    assert ok.outcome == "ok" and ok.content == "<p>trang bảo mật</p>".encode()
+    assert wrong_name.outcome == "failed" and "CERTIFICATE_VERIFY_FAILED" in wrong_name.reason
+    assert untrusted.outcome == "failed" and "CERTIFICATE_VERIFY_FAILED" in untrusted.reason
+    assert untrusted.attempts == 1  # not retried: a bad certificate does not heal

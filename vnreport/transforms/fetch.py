@@ -69,6 +69,7 @@ class FetchSettings:
     max_crawl_delay: float = 30.0  # robots.txt Crawl-delay is honoured up to this
     workers: int = 4  # article fetches in flight across hosts
     obey_robots: bool = True
+    ca_file: str = ""  # extra CA bundle (PEM) for a portal with a private CA; "" = certifi's
 
     def with_overrides(self, overrides: dict | None) -> FetchSettings:
         return replace(self, **overrides) if overrides else self
@@ -178,10 +179,13 @@ def media_type(content_type: str | None) -> tuple[str | None, str | None]:
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's own transport, its connection pool given the guard's network backend."""
 
-    def __init__(self, guard: Guard, limits: httpx.Limits) -> None:
+    def __init__(self, guard: Guard, limits: httpx.Limits, ca_file: str = "") -> None:
         super().__init__(limits=limits, trust_env=False)
+        ssl_context = httpx.create_ssl_context(trust_env=False)
+        if ca_file:
+            ssl_context.load_verify_locations(cafile=ca_file)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -210,7 +214,7 @@ class Fetcher:
         self.requests = 0
         self._count_lock = threading.Lock()
         self.client = httpx.Client(
-            transport=GuardedTransport(guard, httpx.Limits(max_connections=32)),
+            transport=GuardedTransport(guard, httpx.Limits(max_connections=32), s.ca_file),
             timeout=httpx.Timeout(
                 connect=s.connect_timeout, read=s.read_timeout, write=s.read_timeout, pool=None
             ),
@@ -352,7 +356,8 @@ class Fetcher:
                 status_reason, wait = f"timed out ({type(exc).__name__})", None
             except httpx.TransportError as exc:
                 message = str(exc)
-                if message.startswith("refused:"):
+                if message.startswith("refused:") or "CERTIFICATE_VERIFY_FAILED" in message:
+                    # a refused address or a bad certificate will not heal in a few seconds
                     return Fetched(url, "failed", current, reason=message, attempts=attempt)
                 status_reason, wait = (
                     f"{type(exc).__name__}: {message or 'connection failed'}",
