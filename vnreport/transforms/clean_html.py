@@ -162,6 +162,7 @@ STRUCT_TAGS = frozenset(
     ]
 )
 PARA_TAGS = frozenset(["p", "pre", "td", "blockquote"])
+SELF_VOTE_EXCLUDED = frozenset(["p", "pre", "blockquote", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"])
 LOOSE_PARA_TAGS = frozenset(["div", "section", "span", "font", "article"])
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 LISTISH = frozenset(["ul", "ol", "dl", "table", "div", "section", "nav", "aside"])
@@ -472,7 +473,9 @@ def score(tree: Tree) -> tuple[int, dict[int, float]]:
         if inflag[i]:
             s *= FLAGGED_VOTE
         mass[i] = s
-        p = parent[i]
+        # A paragraph votes for its parent; running text directly in a div (or a
+        # td) is that div's own paragraph, so the div itself is the first to get it.
+        p = parent[i] if name in SELF_VOTE_EXCLUDED else i
         level = 0
         while p >= 0 and level < 5:
             if p not in scores:
