@@ -159,23 +159,24 @@ def _load_catalog(con) -> int:
     except ImportError:
         return 0
     rows = sorted(
-        (m.code, m.unit, m.description, None, m.min, m.max) for m in load_catalog().metrics.values()
+        (m.code, m.unit, m.description, len(m.rules), m.min, m.max)
+        for m in load_catalog().metrics.values()
     )
     con.execute(
         "CREATE TEMP TABLE _catalog_in (code VARCHAR, unit VARCHAR, description VARCHAR, "
-        "description_vi VARCHAR, min_value DOUBLE, max_value DOUBLE)"
+        "rules INTEGER, min_value DOUBLE, max_value DOUBLE)"
     )
     if rows:
         con.executemany("INSERT INTO _catalog_in VALUES (?, ?, ?, ?, ?, ?)", rows)
     changed = con.execute(
         "SELECT count(*) FROM (SELECT * FROM _catalog_in EXCEPT "
-        "SELECT code, unit, description, description_vi, min_value, max_value FROM metric_catalog)"
+        "SELECT code, unit, description, rules, min_value, max_value FROM metric_catalog)"
     ).fetchall()[0][0]
     if changed:
         con.execute(
-            "INSERT OR REPLACE INTO metric_catalog (code, unit, description, description_vi, "
+            "INSERT OR REPLACE INTO metric_catalog (code, unit, description, rules, "
             "min_value, max_value) SELECT * FROM _catalog_in EXCEPT "
-            "SELECT code, unit, description, description_vi, min_value, max_value "
+            "SELECT code, unit, description, rules, min_value, max_value "
             "FROM metric_catalog"
         )
     con.execute("DROP TABLE _catalog_in")

@@ -92,7 +92,7 @@ COMMENT ON TABLE metric_catalog IS 'Metric codes the extractor emits, their unit
 COMMENT ON COLUMN metric_catalog.code IS 'Metric code (facts.metric).';
 COMMENT ON COLUMN metric_catalog.unit IS 'Unit of the normalized value.';
 COMMENT ON COLUMN metric_catalog.description IS 'What the metric counts.';
-COMMENT ON COLUMN metric_catalog.description_vi IS 'Vietnamese cues that signal the metric.';
+COMMENT ON COLUMN metric_catalog.rules IS 'Number of extraction rules (Vietnamese cue patterns) the catalog has for the metric.';
 COMMENT ON COLUMN metric_catalog.min_value IS 'Smallest plausible value.';
 COMMENT ON COLUMN metric_catalog.max_value IS 'Largest plausible value.';
 

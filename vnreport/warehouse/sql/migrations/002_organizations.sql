@@ -45,6 +45,6 @@ ALTER TABLE runs ADD COLUMN report_path VARCHAR;
 ALTER TABLE quarantine ADD COLUMN released BOOLEAN DEFAULT false;
 ALTER TABLE quarantine ADD COLUMN released_run VARCHAR;
 UPDATE quarantine SET released = false WHERE released IS NULL;
-ALTER TABLE metric_catalog ADD COLUMN description_vi VARCHAR;
+ALTER TABLE metric_catalog ADD COLUMN rules INTEGER;
 ALTER TABLE metric_catalog ADD COLUMN min_value DOUBLE;
 ALTER TABLE metric_catalog ADD COLUMN max_value DOUBLE;
