@@ -172,7 +172,8 @@ def _org_before_verb(s: str) -> str | None:
             continue
         cand = re.sub(r"\s+(?:đã|vừa|sẽ|long trọng)$", "", cand).strip()
         cand = re.split(rf"\s*[:|–]\s+|\s+-\s+(?=[{_UP}])(?![^()]*\))", cand)[0].strip()
-        cand = re.split(r"\s+(?:thuộc|trực thuộc|của)\s+", cand)[0].strip()
+        cand = re.sub(r"\s*\((?:trực thuộc|thuộc)[^)]*\)", "", cand)
+        cand = re.split(r"\s+(?:trực thuộc|thuộc|của)\s+", cand)[0].strip()
         if 3 <= len(cand) <= 120:
             return cand
     return None
@@ -292,6 +293,15 @@ def _period(title: str | None, msent: str | None, text: str) -> str | None:
     return None
 
 
+def _reviewed_term(text: str, new_term: str) -> str:
+    """A congress opens a term and reviews the one that ends: the report is about the latter."""
+    start = new_term[:4]
+    for m in re.finditer(r"(?<!\d)(\d{4})[ \u00a0]*[-–][ \u00a0]*(\d{4})(?!\d)", text):
+        if m.group(2) == start:
+            return f"{m.group(1)}-{m.group(2)}"
+    return new_term
+
+
 def _first_period(s: str, start: int) -> str | None:
     for m in PERIOD_RE.finditer(s, start):
         if FUTURE_BEFORE_RE.search(s[max(0, m.start() - 40) : m.start()]):
@@ -394,6 +404,8 @@ def document_fields(doc: CleanDoc) -> list[dict]:
     province, prov_inferred = _province(text, district)
     period = _period(title, msent, text)
     rtype = _report_type(title, msent, text)
+    if rtype == "congress" and period and re.fullmatch(r"\d{4}-\d{4}", period):
+        period = _reviewed_term(text, period)
     published = _published(doc, text)
     mdate, mdate_inferred = _meeting_date(msent, period, rtype, published)
     org = _organization(title, text, msent, district, province)

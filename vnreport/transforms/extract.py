@@ -131,7 +131,35 @@ def same_org(a: str, b: str | None, abbreviations: dict[str, str]) -> bool:
 ORGAN_PREFIX_RE = re.compile(
     r"^(?:Ban (?:Chấp hành|chấp hành|Thường vụ|thường vụ)|BCH|BTV|Thường trực|Ủy ban Kiểm tra|UBKT)\s+"
 )
-GENERIC_NAME_WORDS = {"Khối", "Cụm", "Đảng", "Ủy", "Uỷ", "Bộ", "Chi", "Cơ", "Sở", "Doanh", "Nghiệp"}
+# Capitalized words that start organization heads: `Công đoàn Công ty` names no one in particular.
+GENERIC_NAME_WORDS = {
+    "Khối",
+    "Cụm",
+    "Đảng",
+    "Ủy",
+    "Uỷ",
+    "Bộ",
+    "Chi",
+    "Cơ",
+    "Sở",
+    "Doanh",
+    "Nghiệp",
+    "Công",
+    "Tổng",
+    "Ngân",
+    "Trường",
+    "Xí",
+    "Nhà",
+    "Hợp",
+    "Trung",
+    "Ban",
+    "Liên",
+    "Viện",
+    "Hiệp",
+    "Hội",
+    "Khu",
+    "Tập",
+}
 COMPANY_WORDS_RE = re.compile(r"(?<!\w)(?:cổ phần|CP|TNHH|MTV|một thành viên)(?!\w)", re.I)
 
 
@@ -154,7 +182,7 @@ def _trim_org(name: str) -> str:
             words = words[:i]
             break
     if not COMPANY_WORDS_RE.search(" ".join(words)):
-        while len(words) > 2 and words[-1].islower() and words[-1] not in ("số",):
+        while len(words) > 2 and words[-1].islower() and words[-2:] != ["Công", "ty"]:
             words.pop()
     return " ".join(words).strip(" ,")
 
