@@ -238,8 +238,8 @@ def _organization(
     if not name:
         return None
     name = re.sub(rf"\s*\((?:tỉnh |TP\.? |thành phố )?(?:{PROVINCES})\)$", "", name)
-    name = _complete(name, text, district, _title_place(title))
-    return _prefer_body_name(name, text)
+    name = _prefer_body_name(name, text)
+    return _complete(name, text, district, _title_place(title))
 
 
 def _province(text: str, district: str | None) -> tuple[str | None, bool]:
