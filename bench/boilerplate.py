@@ -99,10 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         fn(pages[0])
 
     best: dict[str, float] = {}
+    first: dict[str, float] = {}
     outputs: dict[str, list[str]] = {}
     for _ in range(max(1, args.rounds)):
         for name, fn in (("ours (vnreport)", ours), ("bs4 parse alone", bs_parse)):
             dt, out = run_once(fn, pages)
+            first.setdefault(name, dt)
             best[name] = min(best.get(name, dt), dt)
             outputs[name] = out
     slow = [("bs4 get_text", bs_get_text)]
@@ -129,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parse_rate = results["bs4 parse alone"]["pages_per_s"] or 1.0
     ours_row = results["ours (vnreport)"]
     ratio = (ours_row["pages_per_s"] or 0.0) / parse_rate
+    # The first round sees cold caches (class-name verdicts are memoized per
+    # process), as a nightly run over new sites would.
+    first_ratio = first["bs4 parse alone"] / first["ours (vnreport)"]
     print(f"article-extraction benchmark: {len(pages)} pages, best of {args.rounds} round(s)\n")
     print(f"{'extractor':<18} {'F1':>6} {'P':>6} {'R':>6} {'pages/s':>8}   reference")
     for name, row in results.items():
@@ -153,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         f"speed >= {TARGETS['speed_vs_parse']}x parse alone: {ratio:.2f}x "
         f"({'met' if checks['speed_vs_parse'] else 'NOT met'})"
     )
+    print(f"first round only (cold caches): {first_ratio:.2f}x parse alone")
     if args.worst:
         scores = per_page["ours (vnreport)"]
         f1s = []
@@ -174,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rounds": args.rounds,
                 "results": results,
                 "speed_vs_parse": ratio,
+                "speed_vs_parse_first_round": first_ratio,
                 "targets": TARGETS,
                 "targets_met": checks,
                 "reference": REFERENCE,
