@@ -10,6 +10,16 @@ by " | ". Fact offsets index exactly this text, so it is NFC and stable.
 Cleaning never raises on what a page contains: malformed markup, binary bytes,
 empty files and furniture-only pages all yield a CleanDoc whose empty `text`
 comes with a `reason`.
+
+CleanDoc.meta keys (all optional): `encoding`, `encoding_method` (bom, http,
+meta, utf-8, detected, fallback), `encoding_note`, `legacy_encoding` ("tcvn3" |
+"vni") with `legacy_converted`; `candidate` (the element chosen as the article,
+or "profile:<selector>"); `body_start` (offset of the first body paragraph,
+after the headline); `dropped` (furniture counts by kind); `stamp` (the visible
+date stamp line) and `date_source` (which evidence gave published_date);
+`source_line` (the value of a `Nguồn:` line, which stays in the text);
+`source_url` (a bare URL line of a text file, which does not);
+`updated_date`; `truncated_markup_at`; `profile_miss` / `profile_errors`.
 """
 
 from __future__ import annotations
@@ -25,7 +35,8 @@ from vnreport.transforms.encoding import Decoded, decode_bytes
 # Real article pages are far smaller; past this the tail is page scaffolding or
 # an attack on the parser, and parsing it would only cost time and memory.
 MAX_MARKUP_CHARS = 2_000_000
-MIN_TEXT_CHARS = 80  # below this a generic extraction is retried without class hints
+MIN_TEXT_CHARS = 80
+LONG_BLOCK = 300  # longer than any headline, stamp, counter or widget line  # below this a generic extraction is retried without class hints
 
 
 def _is_binary(data: bytes) -> bool:
@@ -80,6 +91,12 @@ def filter_blocks(
         dropped[kind] = dropped.get(kind, 0) + 1
 
     for text, kind in zip(blocks, kinds, strict=True):
+        if len(text) > LONG_BLOCK:
+            # prose: no furniture pattern matches a block this long
+            pending_counter = in_related = False
+            out.append(text)
+            out_kinds.append(kind)
+            continue
         flat = text.replace(" | ", " ") if kind == "row" else text
         if pending_counter and R.patterns()["number_only"].match(flat):
             drop("counter")
@@ -304,6 +321,11 @@ def _clean(raw: RawDoc, profile: dict | None) -> CleanDoc:
 
         res = clean_plain_text(dec.text)
         meta.update(res.meta)
+        site = None
+        if res.meta.get("source_url"):
+            from urllib.parse import urlparse
+
+            site = urlparse(res.meta["source_url"]).hostname
         return CleanDoc(
             doc_id=raw.doc_id,
             source=raw.source,
@@ -312,7 +334,7 @@ def _clean(raw: RawDoc, profile: dict | None) -> CleanDoc:
             text=res.text,
             title=res.title,
             published_date=res.published_date,
-            site=None,
+            site=site,
             author=res.author,
             reason=res.reason if not res.text else None,
             meta=meta,
