@@ -267,6 +267,13 @@ def test_members_per_cell_catches_a_district_block_with_millions():
         fact("party_members", 5_000_000), fact("party_cells", 72, subject="Đảng bộ Công ty X")
     )
     assert verdicts(checks.members_per_cell, other) == {}
+    # members mostly in grassroots committees' own cells: the ratio says nothing
+    committees = frame(
+        fact("party_members", 9000),
+        fact("party_cells", 3),
+        fact("grassroots_party_committees", 40),
+    )
+    assert verdicts(checks.members_per_cell, committees) == {}
 
 
 # ----------------------------------------------------------------- money

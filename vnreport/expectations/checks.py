@@ -305,16 +305,25 @@ def parts_sum_to_total(facts: pl.DataFrame, **_) -> pl.DataFrame:
 
 
 def members_per_cell(facts: pl.DataFrame, **_) -> pl.DataFrame:
-    """Members and cells of the same body and period: between 1 and 1000 members per cell."""
+    """Members and cells of the same body and period: between 1 and 1000 members per cell.
+
+    Only when the report states no grassroots committees for that body: "40 đảng bộ
+    cơ sở, 3 chi bộ trực thuộc, 9.000 đảng viên" counts members that mostly sit in
+    the committees' own cells, which the report does not number.
+    """
     lo, hi = MEMBERS_PER_CELL
     rows = []
     org = _group_key(facts.filter((pl.col("scope") == "org") & pl.col("value").is_not_null()))
-    sub = org.filter(pl.col("metric").is_in(["party_members", "party_cells"]))
+    structure = ["party_members", "party_cells", "grassroots_party_committees"]
+    sub = org.filter(pl.col("metric").is_in([*structure, "grassroots_party_orgs"]))
     for _, grp in sub.group_by(["doc_id", "_subject", "_period"]):
         members = grp.filter(pl.col("metric") == "party_members")["value"].to_list()
         cells = grp.filter(pl.col("metric") == "party_cells")["value"].to_list()
-        if not members or not cells:
+        committees = grp.filter(pl.col("metric") == "grassroots_party_committees")["value"]
+        orgs = grp.filter(pl.col("metric") == "grassroots_party_orgs")["value"]
+        if not members or not cells or (committees > 0).any() or (orgs > 0).any():
             continue
+        grp = grp.filter(pl.col("metric").is_in(["party_members", "party_cells"]))
         ok = any(c > 0 and lo <= m / c <= hi for m, c in product(members, cells))
         why = None
         if not ok:
