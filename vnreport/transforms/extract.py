@@ -46,8 +46,11 @@ GROWTH_AFTER_RE = re.compile(
 PCT_PLAN_AFTER_RE = re.compile(rf"{_SP}*\)?{_SP}*(?:so với{_SP}+)?(?:kế hoạch|KH|chỉ tiêu)", re.I)
 # `trong đó có 02 đồng chí ...`: a part of the fact before, never a total of its own kind.
 SUBSET_BEFORE_RE = re.compile(
-    rf"(?<!\w)(?:trong đó|trong số đó|bao gồm)(?:{_SP}+có)?{_SP}*[:,]?{_SP}*$", re.I
+    rf"(?<!\w)(?:trong đó|trong số đó|bao gồm|trong số[^,;.\d]{{1,60}},?{_SP}*có)"
+    rf"(?:{_SP}+có)?{_SP}*[:,]?{_SP}*$",
+    re.I,
 )
+SUBSET_MARK_RE = re.compile(r"(?<!\w)(?:trong đó|trong số đó)(?!\w)", re.I)
 FROM_BEFORE_RE = re.compile(rf"(?<!\w)từ{_SP}*$", re.I)
 TO_AFTER_RE = re.compile(rf"{_SP}*(?:lên|xuống)(?!\w)", re.I)
 THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
@@ -65,7 +68,7 @@ ORG_TYPES = ORG_HEAD
 _NAME_WORD = (
     rf"(?:{ORG_TYPES}|Cổ phần|cổ phần|{_CAP_WORD}|TNHH|MTV|một thành viên|huyện|quận|thị xã|"
     rf"thành phố|tỉnh|xã|phường|thị trấn|các|khối|bộ phận|cơ sở|số|chi nhánh|và|"
-    rf"[a-zà-ỹđ]+(?={_SP}+[{_UPPER}]))"
+    rf"[a-zà-ỹđ]+(?=(?:{_SP}+[a-zà-ỹđ]+)?{_SP}+[{_UPPER}]))"
 )
 # The first-letter lookahead lets the scanner skip most positions without trying every name.
 ORG_RE = re.compile(rf"(?=[ĐCTXNBKHLV])(?<!\w)(?:{ORG_TYPES})(?:{_SP}+{_NAME_WORD}){{1,9}}")
@@ -178,7 +181,7 @@ def _trim_org(name: str) -> str:
     words = name.split()
     # stop at the first verb-like or time word after the type word
     for i, w in enumerate(words[2:], start=2):
-        if _ORG_STOP.match(w) or w.lower() in ("nhiệm", "kỳ", "khóa", "khoá"):
+        if w[:1].islower() and (_ORG_STOP.match(w) or w in ("nhiệm", "kỳ", "khóa", "khoá")):
             words = words[:i]
             break
     if not COMPANY_WORDS_RE.search(" ".join(words)):
@@ -386,12 +389,16 @@ def extract_facts(
         ):
             continue  # `có từ 03 đảng viên chính thức trở lên`: a condition, not a count
         best = None
-        subset = bool(SUBSET_BEFORE_RE.search(t, max(0, qs - 20), qs)) or bool(
-            FROM_BEFORE_RE.search(t, max(0, qs - 6), qs) and TO_AFTER_RE.match(t, q.end)
-        )  # `tăng từ 9,2 triệu đồng lên 12,4 triệu`: the earlier level is no result
         first = t[q.end : q.end + 3].lstrip()[:1].lower()
         m = cat.nouns.match(t, q.end)
         generic_end = m.end() if m else q.end
+        subject = _find_subject(rd, c_start, q, generic_end)
+        subset = (
+            bool(SUBSET_BEFORE_RE.search(t, max(0, qs - 80), qs))
+            or (subject is None and _after_subset_marker(rd, facts, c_start, qs))
+            # `tăng từ 9,2 triệu đồng lên 12,4 triệu`: the earlier level is no result
+            or bool(FROM_BEFORE_RE.search(t, max(0, qs - 6), qs) and TO_AFTER_RE.match(t, q.end))
+        )
         for rule in cat.rules:
             if subset and rule.metric != "other":
                 continue
@@ -428,7 +435,7 @@ def extract_facts(
         if fact.metric == "other" and fact.label is None:
             fact.label = _label(t, q, fact.noun_end, c_end)
         fact.head = _head(t, q)
-        fact.subject = _find_subject(rd, c_start, q, fact.noun_end)
+        fact.subject = subject
         fact.scope = "context" if _is_context(rd, q.start) else "org"
         facts.append(fact)
         prev_q, prev_win, prev_noun_end, prev_head = q, win, fact.noun_end, head_qs
@@ -572,6 +579,14 @@ def _table_fact(rd: _Reader, label: str, nums: dict) -> _Fact | None:
     if metric == "other":
         f.label = re.sub(r"\s+", " ", label).strip()
     return f
+
+
+def _after_subset_marker(rd: _Reader, facts: list[_Fact], c_start: int, qs: int) -> bool:
+    """`có hơn 4,7 ngàn đảng viên, trong đó ... 38 cơ sở với hơn 1 ngàn đảng viên`: after
+    `trong đó` in the same clause, and after the whole was given, numbers count a part of it."""
+    s_start, _ = rd.sentence(qs)
+    marks = [m.start() for m in SUBSET_MARK_RE.finditer(rd.t, c_start, qs)]
+    return bool(marks) and any(s_start <= f.start < marks[-1] for f in facts)
 
 
 def _other(rd: _Reader, q: Quantity, qs: int, c_end: int) -> _Fact | None:
