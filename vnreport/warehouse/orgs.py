@@ -63,6 +63,7 @@ PARTY_PREFIXES = (
 PROVINCE_LEVEL_CITIES = {"ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "hue"}
 # `co quan` (agencies) is not a district; `tinh uy`, `quan uy` are committees, not places.
 ADMIN_RE = re.compile(r"\b(tinh|thanh pho|(?<!co )quan|huyen|thi xa)\b(?! uy\b)")
+CLUSTER_RE = re.compile(r"^cum (?:thi dua )?(?:so )?(\d+)\b")
 LEGAL_FORMS = ("cong ty co phan", "co phan", "trach nhiem huu han", "mot thanh vien", "jsc")
 DROP_WORDS = {"cac", "co so", "truc thuoc"}
 
@@ -133,6 +134,18 @@ def parse_name(name: str, province: str | None = None, district: str | None = No
             folded = folded[len(prefix) + 1 :]
             break
     ctx_prov, ctx_dist = fold(province), fold(district)
+    cluster = CLUSTER_RE.match(folded)
+    if cluster:
+        # Emulation clusters are numbered within a province; the description of their
+        # members after the number ("(Điện - Nước - Dược)") is written differently each time.
+        rest = folded[cluster.end() :]
+        prov = ""
+        m = re.search(r"\b(?:tinh|thanh pho) (.+)$", rest)
+        if m:
+            prov = m.group(1).strip()
+        elif ctx_prov and (rest == ctx_prov or rest.endswith(" " + ctx_prov)):
+            prov = ctx_prov
+        return ParsedName(f"cum {cluster.group(1)}", "cluster", "province", prov or ctx_prov, "")
     if _kind(folded) == "enterprise":
         # A company is known by its whole name (places in it included); the article's
         # place only describes it, and the legal form (cổ phần, TNHH MTV) comes and goes.
@@ -214,6 +227,11 @@ def _hash(*parts: str | None) -> str:
     return hashlib.sha1("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()[:16]
 
 
+def _compatible_level(a: str, b: str) -> bool:
+    """A name that says nothing of its level (no place, none in the report) fits any level."""
+    return a == b or "unknown" in (a, b)
+
+
 def _compatible(a: str, b: str) -> bool:
     return not a or not b or a == b
 
@@ -258,7 +276,7 @@ class Resolver:
 
     def __init__(self, known: Iterable[Organization] = ()) -> None:
         self.orgs: dict[str, Organization] = {}
-        self.by_body: dict[tuple[str, str], list[str]] = {}
+        self.by_body: dict[str, list[str]] = {}
         self.created: set[str] = set()
         self.changed: set[str] = set()
         for org in known:
@@ -267,13 +285,15 @@ class Resolver:
     def _index(self, org: Organization) -> None:
         self.orgs[org.org_id] = org
         body = org.match_key.split("|", 1)[0]
-        self.by_body.setdefault((body, org.level), []).append(org.org_id)
+        self.by_body.setdefault(body, []).append(org.org_id)
 
     def resolve(self, mention: Mention, *, run_id: str | None = None) -> str:
         parsed = parse_name(mention.name, mention.province, mention.district)
         candidates = []
-        for oid in self.by_body.get((parsed.body, parsed.level), []):
+        for oid in self.by_body.get(parsed.body, []):
             org = self.orgs[oid]
+            if not _compatible_level(org.level, parsed.level):
+                continue
             prov, dist = fold(org.province), fold(org.district)
             if _compatible(prov, parsed.province) and _compatible(dist, parsed.district):
                 exact = (prov == parsed.province) + (dist == parsed.district)
@@ -287,6 +307,9 @@ class Resolver:
 
     def _merge(self, org: Organization, mention: Mention, parsed: ParsedName) -> None:
         changed = False
+        if org.level == "unknown" and parsed.level != "unknown":
+            org.level = parsed.level
+            changed = True
         if not org.province and parsed.province:
             org.province = _display_place(mention.province, parsed.province, mention.name)
             changed = True
