@@ -107,3 +107,24 @@ def test_split_by_change_skips_only_identical_content_and_extractor():
 
 def test_chunks_cover_everything_once():
     assert list(chunks(list(range(7)), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_a_document_that_fails_a_stage_is_recorded_and_the_rest_go_on():
+    from vnreport.transforms.batch import clean_batch, extract_batch, process_batch
+
+    good = raw("good", "Tổng số 1.840 đảng viên, kết nạp 69 đảng viên mới.".encode())
+    empty = raw("empty", b"")
+    result = process_batch([empty, good])
+    assert [d.doc_id for d in result.docs] == ["good"]
+    assert [(f.doc_id, f.stage) for f in result.failures] == [("empty", "clean")]
+    assert result.failures[0].reason  # the cleaner says why
+    assert any(f["metric"] == "party_members" and f["value"] == 1840 for f in result.facts)
+
+    cleaned = clean_batch([good]).docs
+    # bytes where text belongs: what a mis-wired upstream stage would hand over
+    broken = CleanDoc("broken", "s", "/broken.txt", "h", text=b"\xff")  # type: ignore[arg-type]
+    out = extract_batch([broken, *cleaned])
+    assert [d.doc_id for d in out.docs] == ["good"]
+    (failure,) = out.failures
+    assert (failure.doc_id, failure.stage) == ("broken", "extract")
+    assert "Error" in failure.reason

@@ -20,7 +20,7 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 from vnreport import paths  # noqa: E402
 from vnreport.config import load_sources  # noqa: E402
-from vnreport.records import Failure, RawDoc  # noqa: E402
+from vnreport.records import CleanDoc, Failure, RawDoc  # noqa: E402
 from vnreport.transforms import batch as batching  # noqa: E402
 from vnreport.transforms import discover  # noqa: E402
 
@@ -32,10 +32,13 @@ def _now() -> str:
 
 
 @task(name="discover")
-def discover_task(config: str) -> tuple[list[RawDoc], list[Failure], dict[str, dict]]:
+def discover_task(config: str, warehouse: str) -> tuple[discover.DiscoveryResult, dict[str, dict]]:
+    from vnreport.warehouse.fetch_state import load_state
+
     sources = load_sources(Path(config))
-    raws, failures = discover.read_sources(sources)
-    return raws, failures, discover.profiles(sources)
+    state = load_state(Path(warehouse))
+    result = discover.discover(sources, state, paths.output_dir(Path(warehouse)) / "raw")
+    return result, discover.profiles(sources)
 
 
 @task(name="known-documents")
@@ -45,9 +48,21 @@ def known_documents_task(warehouse: str) -> dict[str, tuple[str, str]]:
     return known_documents(Path(warehouse))
 
 
-@task(name="clean-extract")
-def process_batch_task(raws: list[RawDoc], profiles: dict[str, dict]) -> batching.BatchResult:
-    return batching.process_batch(raws, profiles)
+@task(name="clean")
+def clean_task(raws: list[RawDoc], profiles: dict[str, dict]) -> batching.BatchResult:
+    return batching.clean_batch(raws, profiles)
+
+
+@task(name="merge-duplicates")
+def dedup_task(docs: list[CleanDoc]) -> tuple[list[CleanDoc], list]:
+    from vnreport.transforms.dedup import merge_duplicates
+
+    return merge_duplicates(docs)
+
+
+@task(name="extract")
+def extract_task(docs: list[CleanDoc]) -> batching.BatchResult:
+    return batching.extract_batch(docs)
 
 
 @task(name="normalize")
@@ -128,17 +143,20 @@ def nightly(
         "status": "running",
     }
 
-    raws, failures, profiles = discover_task(config)
+    found, profiles = discover_task(config, warehouse)
+    raws = found.raws
+    failures = found.failures + found.skipped
     known = known_documents_task(warehouse)
     todo, change_counts = batching.split_by_change(raws, known, EXTRACTOR_VERSION)
     logger.info("%d documents read, %d to process", len(raws), len(todo))
 
-    futures = [
-        process_batch_task.submit(chunk, profiles)
-        for chunk in batching.chunks(todo, max(1, batch_size))
-    ]
-    result = batching.BatchResult()
-    for fut in futures:
+    size = max(1, batch_size)
+    cleaned = batching.BatchResult()
+    for fut in [clean_task.submit(chunk, profiles) for chunk in batching.chunks(todo, size)]:
+        cleaned.extend(fut.result())
+    docs, duplicate_groups = dedup_task(cleaned.docs)
+    result = batching.BatchResult(failures=cleaned.failures)
+    for fut in [extract_task.submit(chunk) for chunk in batching.chunks(docs, size)]:
         result.extend(fut.result())
     failures = failures + result.failures
 
@@ -150,7 +168,10 @@ def nightly(
     run.update(change_counts)
     run.update(
         documents_read=len(raws) + sum(1 for f in failures if f.stage == "read"),
-        documents_failed=len(failures),
+        documents_failed=sum(1 for f in failures if f.stage != "skip"),
+        documents_skipped=len(found.skipped),
+        documents_duplicate=sum(len(g.members) - 1 for g in duplicate_groups),
+        source_counts=found.counts,
         facts_loaded=validation.facts.height,
         facts_warned=validation.facts.filter(validation.facts["dq_status"] == "warn").height,
         facts_quarantined=int(

@@ -36,10 +36,9 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def process_batch(raws: Iterable[RawDoc], profiles: dict[str, dict] | None = None) -> BatchResult:
-    """Clean then extract each document; failures name the document and the stage."""
+def clean_batch(raws: Iterable[RawDoc], profiles: dict[str, dict] | None = None) -> BatchResult:
+    """Clean each document; a page with no main text is a failure with the cleaner's reason."""
     from vnreport.transforms.clean import clean_document
-    from vnreport.transforms.extract import extract_document
 
     profiles = profiles or {}
     out = BatchResult()
@@ -54,14 +53,32 @@ def process_batch(raws: Iterable[RawDoc], profiles: dict[str, dict] | None = Non
                 Failure(raw.doc_id, raw.uri, "clean", doc.reason or "no main text found")
             )
             continue
+        out.docs.append(doc)
+    return out
+
+
+def extract_batch(docs: Iterable[CleanDoc]) -> BatchResult:
+    """Extract facts and document fields; a document that raises is recorded, the rest go on."""
+    from vnreport.transforms.extract import extract_document
+
+    out = BatchResult()
+    for doc in docs:
         try:
             facts, fields = extract_document(doc)
         except Exception as exc:
-            out.failures.append(Failure(raw.doc_id, raw.uri, "extract", _reason(exc)))
+            out.failures.append(Failure(doc.doc_id, doc.uri, "extract", _reason(exc)))
             continue
         out.docs.append(doc)
         out.facts += facts
         out.doc_fields += fields
+    return out
+
+
+def process_batch(raws: Iterable[RawDoc], profiles: dict[str, dict] | None = None) -> BatchResult:
+    """Clean then extract, for callers that need no step between the two."""
+    cleaned = clean_batch(raws, profiles)
+    out = extract_batch(cleaned.docs)
+    out.failures = cleaned.failures + out.failures
     return out
 
 
