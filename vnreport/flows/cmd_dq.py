@@ -102,7 +102,8 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(f"run {run['run_id']} ({run.get('status')}): no summary was recorded")
         typer.echo("")
-        typer.echo(f"Data Docs: {index or '(none recorded)'}")
+        if not index or index not in (summary or ""):
+            typer.echo(f"Data Docs: {index or '(none recorded)'}")
         if summary_page.exists():
             typer.echo(f"Summary page: {summary_page}")
 
