@@ -318,7 +318,7 @@ def _label(t: str, q: Quantity, noun_end: int, clause_end: int) -> str:
 def _head(t: str, q: Quantity) -> str:
     words = re.findall(r"[^\W\d_]+", t[q.end : q.end + 40].casefold())
     words = [w for w in words if w not in ("các", "những", "đồng", "tỷ", "triệu", "nghìn")]
-    return " ".join(words[:2])
+    return " ".join(words[:4])
 
 
 def _find_subject(rd: _Reader, clause_start: int, q: Quantity, noun_end: int) -> str | None:
@@ -440,7 +440,9 @@ def extract_facts(
         facts.append(fact)
         prev_q, prev_win, prev_noun_end, prev_head = q, win, fact.noun_end, head_qs
     facts.sort(key=lambda f: f.start)
-    return [_record(f, t, text, index, doc_id) for f in _dedup(facts)]
+    first_break = t.find("\n")
+    headline_end = first_break if 0 < first_break <= 300 else 0
+    return [_record(f, t, text, index, doc_id) for f in _dedup(facts, headline_end)]
 
 
 SUBJECT_HEADER_RE = re.compile(
@@ -640,15 +642,19 @@ def _attach_pct(rd: _Reader, facts: list[_Fact], q: Quantity) -> bool:
     return False
 
 
-def _dedup(facts: list[_Fact]) -> list[_Fact]:
-    """The same figure repeated (a caption, a closing speech) is one fact."""
+def _dedup(facts: list[_Fact], headline_end: int) -> list[_Fact]:
+    """The same figure repeated (a headline, a caption, a closing speech) is one fact."""
     kept: dict[tuple, int] = {}
-    full_ratios = {f.head for f in facts if f.q.denominator and f.q.denominator == f.value}
+    full_ratios = {_head2(f) for f in facts if f.q.denominator and f.q.denominator == f.value}
+    # a headline restates the body in its own words: two words of the noun are enough
+    body = {_loose_key(f) for f in facts if f.start >= headline_end}
     out: list[_Fact] = []
     for f in facts:
         if f.metric == "other":
-            key = ("other", f.unit, _clean_num(f.value), f.head, f.subject)
-            if f.unit == "pct" and f.value == 100 and f.head in full_ratios:
+            if f.start < headline_end and _loose_key(f) in body:
+                continue
+            key = ("other", f.unit, _clean_num(f.value), f.q.denominator, f.head, f.subject)
+            if f.unit == "pct" and f.value == 100 and _head2(f) in full_ratios:
                 continue  # `100% các chỉ tiêu` restates `10/10 chỉ tiêu`
         else:
             key = (f.metric, _clean_num(f.value), f.subject, f.scope)
@@ -660,6 +666,14 @@ def _dedup(facts: list[_Fact]) -> list[_Fact]:
         kept[key] = len(out)
         out.append(f)
     return out
+
+
+def _head2(f: _Fact) -> str:
+    return " ".join(f.head.split()[:2])
+
+
+def _loose_key(f: _Fact) -> tuple:
+    return (f.metric, f.unit, _clean_num(f.value), f.q.denominator, _head2(f))
 
 
 def _richness(f: _Fact) -> int:
