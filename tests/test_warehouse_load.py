@@ -180,6 +180,11 @@ def test_bad_batches_are_refused_naming_the_documents(wh):
     dup = pl.concat([b.facts, b.facts.head(1)])
     with pytest.raises(LoadError, match="duplicate fact_id"):
         load_run(wh, **dataclasses.replace(b, facts=dup).kwargs())
+    no_metric = b.facts.with_columns(
+        pl.when(pl.col("doc_id") == "lb_2022").then(None).otherwise("metric").alias("metric")
+    )
+    with pytest.raises(LoadError, match="lb_2022: metric is missing"):
+        load_run(wh, **dataclasses.replace(b, facts=no_metric).kwargs())
     bad_date = b.reports.with_columns(pl.lit("30/3/2024").alias("meeting_date"))
     with pytest.raises(LoadError, match="meeting_date.*lb_2021"):
         load_run(wh, **dataclasses.replace(b, reports=bad_date).kwargs())

@@ -122,9 +122,11 @@ def _check_batch(
                 f"{name} for documents not in this batch: {_names(stray)} "
                 "(every loaded record must come with its document)"
             )
-    for col in ("metric", "value", "scope", "evidence", "start", "end"):
-        bad = facts.filter(pl.col(col).is_null())
-        if bad.height:
+    needed = ("metric", "value", "scope", "evidence", "start", "end")
+    nulls = facts.select(pl.col(needed).null_count()).row(0) if facts.height else (0,) * 6
+    for col, n in zip(needed, nulls, strict=True):
+        if n:
+            bad = facts.filter(pl.col(col).is_null())
             raise LoadError(f"facts of documents {_names(bad['doc_id'])}: {col} is missing")
     lengths = documents.select("doc_id", pl.col("text").str.len_chars().alias("_len"))
     bad = facts.join(lengths, on="doc_id", how="left").filter(
