@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import time
+import unicodedata
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vnreport.records import RawDoc, content_hash
 from vnreport.transforms.clean import clean_document
@@ -95,3 +99,55 @@ def test_only_a_doctype_or_garbage_tags() -> None:
     for html in ("<!DOCTYPE html>", "<<<>>>", "</div></div>", "<html><body></body></html>"):
         doc = clean_document(html_doc(html))
         assert doc.text == "" and doc.reason, html
+
+
+_PIECES = st.sampled_from(
+    [
+        "<div>",
+        "</div>",
+        "<p>",
+        "</p>",
+        "<table>",
+        "<tr>",
+        "<td>",
+        "</td>",
+        "<a href='x'>",
+        "</a>",
+        "<br>",
+        "<script>",
+        "</script>",
+        "<!--",
+        "-->",
+        "<nav class='menu'>",
+        "</nav>",
+        "<h1>",
+        "</h1>",
+        "Truy cập: 457",
+        "Lượt xem: 12",
+        "Tin liên quan",
+        "&nbsp;",
+        "&#x0;",
+        "\x00",
+        "\ufffd",
+        PROSE,
+        "Ngày đăng 10/03/2023 | 14:49",
+        "<",
+        ">",
+        "'",
+        '"',
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=80), st.sampled_from(["html", "text"]))
+def test_random_markup_never_raises(pieces: list[str], kind: str) -> None:
+    data = ("\n" if kind == "text" else "").join(pieces).encode("utf-8", "surrogatepass")
+    raw = RawDoc("r", "test", "r." + ("html" if kind == "html" else "txt"), kind, data, "h")
+    doc = clean_document(raw)
+    assert isinstance(doc.text, str)
+    assert unicodedata.is_normalized("NFC", doc.text)
+    assert doc.text or doc.reason
+    if kind == "html":
+        assert "<script>" not in doc.text

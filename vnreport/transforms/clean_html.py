@@ -79,16 +79,17 @@ SKIP_TAGS = frozenset(
         "base",
     ]
 )
-# Page structure that is furniture by default (verdict -2, or -1 for form,
-# which ASP.NET pages wrap around everything).
+# Page structure that is furniture by default: -3 (never the article, never
+# kept), or -1 for header, form and figcaption (ASP.NET pages wrap a form
+# around everything, so those only lean towards furniture).
 JUNK_TAGS = {
-    "nav": -2,
-    "aside": -2,
-    "footer": -2,
+    "nav": -3,
+    "aside": -3,
+    "footer": -3,
     "header": -1,
     "form": -1,
-    "dialog": -2,
-    "menu": -2,
+    "dialog": -3,
+    "menu": -3,
     "figcaption": -1,
 }
 BLOCK_TAGS = frozenset(
@@ -162,7 +163,9 @@ STRUCT_TAGS = frozenset(
     ]
 )
 PARA_TAGS = frozenset(["p", "pre", "td", "blockquote"])
-SELF_VOTE_EXCLUDED = frozenset(["p", "pre", "blockquote", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"])
+SELF_VOTE_EXCLUDED = frozenset(
+    ["p", "pre", "blockquote", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"]
+)
 LOOSE_PARA_TAGS = frozenset(["div", "section", "span", "font", "article"])
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 LISTISH = frozenset(["ul", "ol", "dl", "table", "div", "section", "nav", "aside"])
@@ -350,11 +353,11 @@ class Tree:
         nodes: list[Tag] = []
         parent: list[int] = []
         verdicts: list[int] = []
-        inflag: list[bool] = []
+        inflag: list[int] = []  # 0 clear, 1 inside flagged furniture, 2 inside nav/aside/footer
         own: list[int] = []
         own_commas: list[int] = []
         index: dict[int, int] = {}
-        stack: list[tuple[Tag, int, bool]] = [(root, -1, False)]
+        stack: list[tuple[Tag, int, int]] = [(root, -1, 0)]
         NS = NavigableString
         TagT = Tag
         junk_tags = JUNK_TAGS
@@ -387,7 +390,7 @@ class Tree:
             parent.append(pidx)
             index[id(node)] = idx
             verdicts.append(v)
-            flag = pflag or v < 0
+            flag = 2 if (pflag == 2 or v <= -3) else 1 if (pflag or v < 0) else 0
             inflag.append(flag)
             n_own = 0
             n_commas = 0
@@ -469,8 +472,11 @@ def score(tree: Tree) -> tuple[int, dict[int, float]]:
         name = nodes[i].name
         if name not in block_tags or name in ("body", "html"):
             continue
+        flag = inflag[i]
+        if flag == 2:
+            continue  # navigation, sidebars and footers never hold the article
         s = 1.0 + inline_commas[i] * COMMA_WEIGHT + min(t / 100, LEN_CAP)
-        if inflag[i]:
+        if flag:
             s *= FLAGGED_VOTE
         mass[i] = s
         # A paragraph votes for its parent; running text directly in a div (or a
@@ -669,7 +675,7 @@ class Writer:
                 continue
             if i != root_idx:
                 v = verdict[i]
-                if v < 0 and tlen[i] < (keep_strong if v == -2 else keep_weak):
+                if v <= -3 or (v < 0 and tlen[i] < (keep_strong if v == -2 else keep_weak)):
                     continue
             if name in BLOCK_TAGS:
                 self.flush()

@@ -42,7 +42,10 @@ def patterns() -> dict[str, re.Pattern[str]]:
     counters_after = _sp(_alt(f["counter_units"]))
     return {
         # "Lượt xem: 1428", "Hôm nay:", "User Online:2098", "Total visited: 4810612"
-        "counter": re.compile(rf"^(?:{counters})\s*[:：]?\s*(?:{num})?$", re.I),
+        # one or several on a line: "Hôm nay: 457 | Hôm qua: 3.309 | Tổng: 2.086.287"
+        "counter": re.compile(
+            rf"^(?:(?:{counters})\s*[:：]?\s*(?:{num})?\s*[|,;·•\-–]?\s*)+$", re.I
+        ),
         # counter segments inside a longer stamp line: "| Lượt xem: 1428", "2.468 lượt xem"
         "counter_segment": re.compile(
             rf"(?:{counters})\s*[:：]\s*{num}|{num}\s*(?:{counters_after})\b", re.I
