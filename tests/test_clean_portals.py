@@ -201,3 +201,11 @@ def test_offsets_index_the_text() -> None:
     start = doc.text.index("1.217 đảng viên")
     assert doc.text[start : start + len("1.217 đảng viên")] == "1.217 đảng viên"
     assert doc.meta["body_start"] == len(doc.title) + 2
+
+
+def test_profile_with_only_drop_selectors_helps_the_generic_path() -> None:
+    plain = clean("newspaper.html")
+    assert "Ảnh: P.T" not in plain.text
+    doc = clean("newspaper.html", {"drop": "h2.detail-sapo"})
+    assert "(BSL) - Chiều 27/12" not in doc.text
+    assert "32/30 đảng viên mới" in doc.text

@@ -140,22 +140,29 @@ def filter_blocks(
     return out, out_kinds, stamps, notes
 
 
-def _profile_blocks(
-    soup: Any, profile: dict[str, Any]
-) -> tuple[list[str], list[str], dict[str, Any]]:
-    """A known portal's selectors: drop what `drop` names, write what `content` names."""
-    from vnreport.transforms import clean_html as H
-
-    notes: dict[str, Any] = {}
-    for sel in profile.get("drop") or []:
+def _apply_drops(soup: Any, profile: dict[str, Any], notes: dict[str, Any]) -> None:
+    """Remove what the profile's `drop` selectors name (before either path runs)."""
+    drops = profile.get("drop") or []
+    if isinstance(drops, str):
+        drops = [drops]
+    for sel in drops:
         try:
-            for el in soup.select(sel):
+            for el in soup.select(str(sel)):
                 el.decompose()
         except Exception as exc:  # a bad selector is the profile's fault: say so, go on
             notes.setdefault("profile_errors", []).append(f"drop {sel!r}: {exc}")
+
+
+def _profile_blocks(
+    soup: Any, profile: dict[str, Any]
+) -> tuple[list[str], list[str], dict[str, Any]]:
+    """A known portal's `content` selector: every block under it, no scoring."""
+    from vnreport.transforms import clean_html as H
+
+    notes: dict[str, Any] = {}
     root = None
     try:
-        root = soup.select_one(profile["content"])
+        root = soup.select_one(str(profile["content"]))
     except Exception as exc:
         notes.setdefault("profile_errors", []).append(f"content {profile['content']!r}: {exc}")
     if root is None:
@@ -228,9 +235,15 @@ def clean_html_text(
     blocks: list[str] = []
     kinds: list[str] = []
     h1_tags: list[Any] = []
+    if profile:
+        _apply_drops(soup, profile, notes)
     if profile and profile.get("content"):
         blocks, kinds, pnotes = _profile_blocks(soup, profile)
-        notes.update(pnotes)
+        for key, value in pnotes.items():
+            if key == "profile_errors":
+                notes.setdefault(key, []).extend(value)
+            else:
+                notes[key] = value
     root = soup.body if soup.body is not None else soup
     if not blocks:
         ex = H.extract(root)
