@@ -34,7 +34,7 @@ FILE_FUNCTIONS = frozenset(
         "read_json_objects_auto", "read_ndjson", "read_ndjson_auto", "read_ndjson_objects",
         "read_text", "read_blob", "glob", "read_xlsx", "st_read", "iceberg_scan",
         "delta_scan", "sqlite_scan", "sqlite_attach", "read_duckdb", "postgres_scan",
-        "mysql_scan", "query_table",
+        "mysql_scan",
     }
 )  # fmt: skip
 ALLOWED_PRAGMAS = frozenset(
@@ -97,6 +97,11 @@ def check_sql(sql: str, *, allow_files: bool = False) -> list[str]:
         kind = st.type.name
         text = st.query.strip().rstrip(";").strip()
         head = text.split()[0].upper() if text else kind
+        if kind == "MULTI" and head == "PIVOT":
+            raise QueryRefused(
+                "refused: a PIVOT without an IN list creates a type first; list the values, "
+                "e.g. PIVOT ... ON metric IN ('party_members', 'party_cells') USING max(value)"
+            )
         if kind not in ALLOWED_TYPES:
             raise QueryRefused(
                 f"refused: {kind} statements are not allowed, vnreport query is read-only "
