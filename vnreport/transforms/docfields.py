@@ -324,7 +324,8 @@ def _first_period(s: str, start: int) -> str | None:
 
 
 def _year_near(s: str, pos: int) -> str | None:
-    m = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", s[pos : pos + 80])
+    """The year a `quý III` or `6 tháng đầu năm` belongs to: the next one written after it."""
+    m = re.search(r"(?<!\d)(19|20)\d{2}(?!\d)", s[pos : pos + 200])
     return m.group() if m else None
 
 

@@ -29,7 +29,11 @@ _UPPER = UPPERCASE_LETTERS
 SENTENCE_END_RE = re.compile(rf"[!?\n]|\.(?=[\s\u00a0]|$|[{_UPPER}])|…")
 # What may stand between two listed numbers that share a cue.
 LIST_JOIN_RE = re.compile(
-    rf"^(?:{_SP}|[,(])*(?:và|với|cùng|gồm|trong đó|trong đó có|bao gồm|có)?(?:{_SP}|[,(:])*$", re.I
+    rf"^(?:{_SP}|[,(])*(?:và|với|cùng|gồm|trong đó|trong đó có|bao gồm|có|"
+    # `nộp ngân sách 192 tỷ đồng, tổng 9 tháng đạt gần 575 tỷ đồng`: a running total
+    rf"(?:lũy kế|luỹ kế|cộng dồn|tính chung|tổng cộng|tổng)[^,;.()]{{0,25}}?(?:{_SP}+(?:đạt|là))?)?"
+    rf"(?:{_SP}|[,(:])*$",
+    re.I,
 )
 ADJACENT_GAP_RE = re.compile(
     rf"^(?:{_SP}|[:,])*(?:(?:được|là|đạt|lên|có|gồm|tổng cộng|tổng số|cho){_SP}*)*$", re.I
