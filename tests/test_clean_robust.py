@@ -151,3 +151,16 @@ def test_random_markup_never_raises(pieces: list[str], kind: str) -> None:
     assert doc.text or doc.reason
     if kind == "html":
         assert "<script>" not in doc.text
+
+
+def test_kind_is_sniffed_from_the_content() -> None:
+    text = "Chi bộ Công ty tổng kết năm 2023\n\n" + PROSE + "\n\nLượt xem: 55\n"
+    doc = clean_document(html_doc(text))  # named .html, holds plain text
+    assert doc.meta["kind_sniffed"] == "text"
+    assert doc.title == "Chi bộ Công ty tổng kết năm 2023"
+    assert "Lượt xem" not in doc.text
+    page = f"<!DOCTYPE html><html><head><title>Chi bộ tổng kết</title></head><body><p>{PROSE}</p>"
+    data = page.encode("utf-8")
+    doc = clean_document(RawDoc("t", "test", "t.txt", "text", data, content_hash(data)))
+    assert doc.meta["kind_sniffed"] == "html"
+    assert doc.text == "Chi bộ tổng kết\n\n" + PROSE

@@ -49,6 +49,24 @@ def _is_binary(data: bytes) -> bool:
     return controls > len(head) // 20
 
 
+_HTML_START = re.compile(r"\s*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I)
+_ANY_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*[\s/>]|<!--|<!doctype", re.I)
+
+
+def _sniff(text: str, declared: str) -> str:
+    """What the decoded text really is: page source ('html') or plain text.
+
+    A declared HTML file becomes text only when it holds no markup at all; a
+    declared text file becomes HTML when it opens like a page or is full of tags.
+    """
+    head = text[:65536]
+    if declared == "html":
+        return "html" if _ANY_TAG.search(head) else "text"
+    if _HTML_START.match(head) or len(_ANY_TAG.findall(head[:8192])) >= 5:
+        return "html"
+    return "text"
+
+
 def _compose(title: str | None, blocks: list[str], kinds: list[str]) -> str:
     parts: list[str] = []
     if title:
@@ -327,6 +345,11 @@ def _clean(raw: RawDoc, profile: dict | None) -> CleanDoc:
     is_html = raw.kind == "html"
     dec = decode_bytes(data, raw.charset, html=is_html)
     meta = _encoding_meta(dec)
+    sniffed = _sniff(dec.text, "html" if is_html else "text")
+    if sniffed != ("html" if is_html else "text"):
+        # a .txt holding saved page source, or an .html file with no markup at all
+        meta["kind_sniffed"] = sniffed
+        is_html = sniffed == "html"
     if dec.legacy_encoding == "vni":
         meta["legacy_note"] = "VNI font encoding detected; text left unconverted"
     if not is_html:
