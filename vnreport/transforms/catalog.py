@@ -35,6 +35,7 @@ class Rule:
     label: str | None = None
     ratio: bool = True  # may the number be the X of an `X/Y` pair
     noun_first: frozenset[str] | None = None  # first letters the noun can start with, if known
+    breakdown: bool = False  # still this metric when it splits a whole by kind (`trong đó có`)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def parse_catalog(data: dict) -> Catalog:
                     label=r.get("label"),
                     ratio=bool(r.get("ratio", True)),
                     noun_first=_first_letters(r.get("noun")),
+                    breakdown=bool(r.get("breakdown", False)),
                 )
             )
         metrics[code] = Metric(

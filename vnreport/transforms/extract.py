@@ -57,6 +57,7 @@ SUBSET_BEFORE_RE = re.compile(
 SUBSET_MARK_RE = re.compile(r"(?<!\w)(?:trong đó|trong số đó)(?!\w)", re.I)
 FROM_BEFORE_RE = re.compile(rf"(?<!\w)từ{_SP}*$", re.I)
 TO_AFTER_RE = re.compile(rf"{_SP}*(?:lên|xuống)(?!\w)", re.I)
+BREAKDOWN_END_RE = re.compile(rf"{_SP}*(?:\(|[,;.)]|và(?!\w)|$)")
 THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
@@ -87,6 +88,12 @@ _ORG_STOP = re.compile(
     r"năm|quý|tháng|ngày|khen|thưởng|trao|tặng|nộp|doanh|thu|lợi|nhuận|ủng|hộ|xét|giới|thiệu|"
     r"lãnh|đạo|chỉ|quan|tâm|triển|khai|tham|gia|dự|thăm|hỗ|trợ|vượt|nhận|làm|thủ|tục|lớp)$",
     re.I,
+)
+OBJECT_BEFORE_RE = re.compile(
+    rf"(?<!\w)(?:cho|tặng|trao|với|và|của|đến|thăm|tại|ở|các|từ)(?:{_SP}+các)?{_SP}*$", re.I
+)
+COORDINATED_RE = re.compile(
+    rf"(?:^|{_SP}|,)(?:và|cùng|,){_SP}*(?:khoảng|hơn|trên|gần)?{_SP}*$", re.I
 )
 SUBJECT_AFTER_RE = re.compile(
     rf"^{_SP}*(?:mới{_SP}+)?(?:ở|tại|của|thuộc){_SP}+(?=(?:{ORG_TYPES}))", re.I
@@ -336,8 +343,14 @@ def _find_subject(rd: _Reader, clause_start: int, q: Quantity, noun_end: int) ->
     if not cands:
         i = bisect.bisect_left(rd.org_starts, q.start) - 1
         while i >= 0 and rd.orgs[i][0] >= clause_start:
-            if rd.orgs[i][1] <= q.start:
-                cands.append(_org_at(t, rd.orgs[i][2]))
+            start, end, m = rd.orgs[i]
+            if end <= q.start:
+                # `tặng cờ cho Đảng bộ X và 6 TCCSĐ`: a recipient or a place, not who acts
+                if not (
+                    OBJECT_BEFORE_RE.search(t, max(0, start - 12), start)
+                    or COORDINATED_RE.search(t, end, q.start)
+                ):
+                    cands.append(_org_at(t, m))
                 break
             i -= 1
     for c in cands:
@@ -403,9 +416,10 @@ def extract_facts(
             # `tăng từ 9,2 triệu đồng lên 12,4 triệu`: the earlier level is no result
             or bool(FROM_BEFORE_RE.search(t, max(0, qs - 6), qs) and TO_AFTER_RE.match(t, q.end))
         )
+        breakdown_ok = subset and BREAKDOWN_END_RE.match(t, generic_end)
         for rule in cat.rules:
-            if subset and rule.metric != "other":
-                continue
+            if subset and rule.metric != "other" and not (rule.breakdown and breakdown_ok):
+                continue  # a part of a whole, unless a plain split by kind (269 đảng bộ cơ sở, ...)
             if rule.noun_first is not None and first not in rule.noun_first:
                 continue  # the word after the number cannot start this rule's noun
             if best is not None and rule.priority < best[0][0]:
