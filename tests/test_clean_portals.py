@@ -209,3 +209,9 @@ def test_profile_with_only_drop_selectors_helps_the_generic_path() -> None:
     doc = clean("newspaper.html", {"drop": "h2.detail-sapo"})
     assert "(BSL) - Chiều 27/12" not in doc.text
     assert "32/30 đảng viên mới" in doc.text
+
+
+def test_author_from_meta_json_ld_or_sign_off() -> None:
+    assert clean("wordpress_dangbo.html").author == "Ban Tuyên giáo Đảng ủy Khối"  # meta
+    assert clean("newspaper.html").author == "Phương Thảo"  # JSON-LD
+    assert clean("liferay_quan.html").author == "Hồng Nhung"  # the closing sign-off

@@ -296,6 +296,18 @@ def clean_html_text(
         d = R.parse_date(dattr) or R.parse_date(dt)
         if d:
             found["published_date"], found["date_source"] = d, "profile"
+    if not found.get("author") and blocks:
+        # the sign-off Vietnamese articles end with ("Hồng Nhung", "Minh Anh - Văn phòng")
+        from vnreport.transforms.clean_text import looks_like_name
+
+        for block in reversed(blocks[-2:]):
+            if R.patterns()["source"].match(block):
+                continue
+            name = looks_like_name(block)
+            if name:
+                found["author"] = name
+                found["author_source"] = "sign-off"
+            break
     found["blocks"] = blocks
     found["kinds"] = kinds
     found["notes"] = notes

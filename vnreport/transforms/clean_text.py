@@ -43,7 +43,7 @@ def _norm_line(line: str) -> str:
     return R.fold(line.replace("\u200b", "").replace("\ufeff", ""))
 
 
-def _looks_like_name(line: str) -> str | None:
+def looks_like_name(line: str) -> str | None:
     """An author sign-off: 'Minh Anh', 'Nguyễn Xuân Dương - Phó Chánh Văn phòng'."""
     if len(line) > 80 or any(ch.isdigit() for ch in line) or line.endswith((".", ":", ";")):
         return None
@@ -172,7 +172,7 @@ def clean_plain_text(raw_text: str) -> TextResult:
     for line in reversed(body[-3:]):
         if R.patterns()["source"].match(line):
             continue
-        author = _looks_like_name(line)
+        author = looks_like_name(line)
         break
     if dropped:
         meta["dropped"] = dropped
