@@ -140,6 +140,9 @@ def filter_blocks(
                 drop("related_heading")
                 in_related = True
                 continue
+            if R.is_related_link(text):
+                drop("related_link")
+                continue
             if in_related:
                 if len(text) < 160 and not text.endswith((".", "!", "?", "…")):
                     drop("related_list")

@@ -54,6 +54,8 @@ def patterns() -> dict[str, re.Pattern[str]]:
         "counter_after": re.compile(rf"^{num}\s*(?:{counters_after})$", re.I),
         "number_only": re.compile(r"^[\d][\d.,\s]*$"),
         "related": re.compile(rf"^(?:{related})\s*[:：.…]*$", re.I),
+        # "Xem thêm: <headline of another article>"
+        "related_inline": re.compile(rf"^(?:{related})\s*[:：>»]\s*\S.{{0,200}}$", re.I),
         "widget": re.compile(rf"^(?:{widgets})$", re.I),
         "widget_seq": re.compile(rf"^(?:(?:{widgets})\s*[|•·/,]?\s*)+$", re.I),
         "section": re.compile(rf"^(?:{sections})(?:\s*[-|>»›/–]\s*(?:{sections}))*$", re.I),
@@ -101,6 +103,10 @@ def is_widget(line: str) -> bool:
 
 def is_related_heading(line: str) -> bool:
     return len(line) < 60 and bool(patterns()["related"].match(line))
+
+
+def is_related_link(line: str) -> bool:
+    return len(line) < 220 and bool(patterns()["related_inline"].match(line))
 
 
 def is_section_label(line: str) -> bool:

@@ -154,6 +154,9 @@ def clean_plain_text(raw_text: str) -> TextResult:
         if R.is_widget(line):
             drop("widget")
             continue
+        if R.is_related_link(line):
+            drop("related_link")
+            continue
         m = R.patterns()["source"].match(line)
         if m:
             meta.setdefault("source_line", m.group(1).strip())
