@@ -323,3 +323,74 @@ def test_never_raises_and_offsets_are_valid(text):
 def test_arbitrary_unicode_never_raises(text):
     for f in extract_facts(text):
         assert text[f["start"] : f["end"]] == f["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a part of a whole after `trong đó` is no total of its own kind ...
+        (
+            "Khối kết nạp mới 120 đảng viên, đạt 96% kế hoạch, trong đó có 15 ĐV là chủ doanh nghiệp.",
+            [("new_members_admitted", 120, None), ("other", 15, None)],
+        ),
+        # ... but a split by kind keeps its code
+        (
+            "Toàn Đảng bộ có 64 tổ chức cơ sở đảng, trong đó có 22 đảng bộ cơ sở, 42 chi bộ cơ sở.",
+            [
+                ("grassroots_party_orgs", 64, None),
+                ("grassroots_party_committees", 22, None),
+                ("grassroots_party_cells", 42, None),
+            ],
+        ),
+        # a subordinate named after `trong đó` reports its own result
+        (
+            "Các chi bộ kết nạp 30 đảng viên, trong đó Chi bộ Công ty CP Gốm Bát Tràng kết nạp 6 "
+            "đảng viên.",
+            [
+                ("new_members_admitted", 30, None),
+                ("new_members_admitted", 6, "Chi bộ Công ty CP Gốm Bát Tràng"),
+            ],
+        ),
+        # the level before a rise is no result
+        (
+            "Thu nhập bình quân tăng từ 7,4 triệu đồng lên 8,6 triệu đồng/người/tháng.",
+            [("other", 7_400_000, None), ("avg_income_vnd_month", 8_600_000, None)],
+        ),
+        # a running total shares the cue of the figure before it
+        (
+            "Các doanh nghiệp nộp ngân sách quý III đạt 210 tỷ đồng, lũy kế 9 tháng đạt 612 tỷ đồng.",
+            [
+                ("budget_contribution_vnd", 210_000_000_000, None),
+                ("budget_contribution_vnd", 612_000_000_000, None),
+            ],
+        ),
+        # recipients are not subjects, and their flags are commendations
+        (
+            "Ban Thường vụ tặng Bằng khen cho Đảng bộ Công ty Bia Hà Nam và 7 chi bộ trực thuộc.",
+            [("commended_collectives", 7, None)],
+        ),
+        # a raised total names its noun before the number
+        (
+            "Thành lập mới 3 chi bộ, nâng tổng số chi bộ trực thuộc lên 41 đơn vị.",
+            [("new_party_orgs_established", 3, None), ("party_cells", 41, None)],
+        ),
+        # a count of years is a fact, a span of years is not
+        (
+            "Trong 5 năm, Đảng bộ có 4 năm được công nhận trong sạch, vững mạnh.",
+            [("other", 4, None)],
+        ),
+    ],
+)
+def test_reading_rules(text, expected):
+    got = [(f["metric"], f["value"], f["subject"]) for f in extract_facts(text)]
+    assert got == expected
+
+
+def test_related_links_are_not_the_articles_facts():
+    text = (
+        "Năm 2024, Đảng bộ kết nạp 21 đảng viên.\n\nXem thêm: Huyện Nam Sách kết nạp 312 đảng viên\n\n"
+        "Tin khác\nQuận Lê Chân khen thưởng 40 tập thể\nThành phố có 1.200 đảng viên mới"
+    )
+    assert [(f["metric"], f["value"]) for f in extract_facts(text)] == [
+        ("new_members_admitted", 21)
+    ]

@@ -193,9 +193,7 @@ LINK_BLOCK_RE = re.compile(
     r"(?im)^[ \t\u00a0]*(?:tin khác|các tin khác|tin liên quan|bài viết liên quan|tin cùng chuyên mục|"
     r"các bài viết khác|bài viết khác|tin mới hơn|tin cũ hơn)[ \t\u00a0]*:?[ \t\u00a0]*$"
 )
-DURATION_COUNT_RE = re.compile(
-    r"[\s\u00a0]*năm[\s\u00a0]+(?:được|đạt|liền|liên tục|liên tiếp)(?!\w)", re.I
-)
+DURATION_COUNT_RE = re.compile(r"[\s\u00a0]*năm[\s\u00a0]+được(?!\w)", re.I)
 ESTABLISH_BEFORE_RE = re.compile(
     r"(?:thành lập|kết nạp|phát triển)(?:[\s\u00a0]+(?:mới|thêm|được))*[\s\u00a0]+$", re.I
 )
@@ -431,7 +429,7 @@ def find_quantities(text: str) -> list[Quantity]:
                 pos = m.end()
         plain = not (q.is_pct or q.scaled or q.denominator is not None or q.value_max is not None)
         if plain and DURATION_AFTER_RE.match(text, pos) and not DURATION_COUNT_RE.match(text, pos):
-            continue  # 3 tháng đầu năm, 30 năm tuổi Đảng; but `3 năm được công nhận` counts
+            continue  # 3 tháng đầu năm, 5 năm liền; but `3 năm được công nhận` counts years
         if not is_words and _looks_like_year(text, start, end, pos, q):
             continue
         q.end = pos
