@@ -3,12 +3,11 @@
 The flow skips documents whose content hash and extractor version the warehouse
 already holds (`known_documents`), and `load_run` applies the same rule: a
 document it is handed again unchanged is left exactly as it is, so a re-run over
-the same inputs changes no table but the run log (`runs`, and the run's own
-`dq_results`). A new or changed document replaces its report and facts in the
-same transaction as everything else; documents not in the batch are never
-touched. Frames go into DuckDB through Arrow, never row by row. The whole load
-runs on a snapshot (see `db.writer`), so a failure at any point leaves the
-previous warehouse in place.
+the same inputs changes no table but `runs` (one row per run). A new or changed
+document replaces its report and facts in the same transaction as everything
+else; documents not in the batch are never touched. Frames go into DuckDB
+through Arrow, never row by row. The whole load runs on a snapshot (see
+`db.writer`), so a failure at any point leaves the previous warehouse in place.
 """
 
 from __future__ import annotations
@@ -349,6 +348,7 @@ def _load(
 
     # Quarantine: a record keeps its first quarantine row; one that failed, was released and
     # fails again is reopened; one whose document came back without it is released.
+    quarantine_rows = con.execute("SELECT count(*) FROM _quarantine_in").fetchall()[0][0]
     counts["quarantine_reopened"] = con.execute(
         "UPDATE quarantine SET released = false, released_run = NULL, run_id = q.run_id, "
         "reasons = q.reasons, record = q.record FROM _quarantine_in q "
@@ -367,13 +367,18 @@ def _load(
         [run_id],
     ).fetchall()[0][0]
 
-    con.execute("DELETE FROM dq_results WHERE run_id IN (SELECT DISTINCT run_id FROM _dq_in)")
-    counts["dq_results"] = con.execute(
-        "INSERT INTO dq_results (run_id, suite, expectation, severity, success, observed, "
-        "unexpected_count) SELECT run_id, suite, expectation, severity, success, "
-        "CAST(observed AS VARCHAR), unexpected_count FROM _dq_in "
-        "ORDER BY run_id, suite, expectation"
-    ).fetchall()[0][0]
+    # A run that validated nothing (every document unchanged, nothing quarantined) adds no
+    # dq_results: its expectations ran over no records, and so a re-run over the same inputs
+    # leaves every table but `runs` as it was.
+    counts["dq_results"] = 0
+    if todo or quarantine_rows:
+        con.execute("DELETE FROM dq_results WHERE run_id IN (SELECT DISTINCT run_id FROM _dq_in)")
+        counts["dq_results"] = con.execute(
+            "INSERT INTO dq_results (run_id, suite, expectation, severity, success, observed, "
+            "unexpected_count) SELECT run_id, suite, expectation, severity, success, "
+            "CAST(observed AS VARCHAR), unexpected_count FROM _dq_in "
+            "ORDER BY run_id, suite, expectation"
+        ).fetchall()[0][0]
 
     # Failures: one row per document and stage; reopened if it fails again after a fix.
     con.execute(
