@@ -54,6 +54,7 @@ class Catalog:
     rules: tuple[Rule, ...]  # every rule, highest priority first
     nouns: re.Pattern  # counted nouns for `other` facts; group name = unit
     abbreviations: dict[str, str] = field(default_factory=dict)
+    by_kind: dict[str, tuple[Rule, ...]] = field(default_factory=dict)  # rules per kind, in order
 
     def plausible(self, code: str, value: float) -> bool:
         m = self.metrics[code]
@@ -169,6 +170,7 @@ def parse_catalog(data: dict) -> Catalog:
         rules=tuple(all_rules),
         nouns=noun_re,
         abbreviations=dict(data.get("abbreviations") or {}),
+        by_kind={k: tuple(r for r in all_rules if r.kind == k) for k in KINDS},
     )
 
 

@@ -241,6 +241,17 @@ class _Reader:
         return self._bounds(self.sent_ends, pos)
 
 
+def _candidate_rules(cat: Catalog, q: Quantity) -> tuple[Rule, ...]:
+    """Only rules of the kinds this quantity can be; `_kind_ok` still has the last word."""
+    if q.is_pct:
+        return cat.by_kind["pct"]
+    if q.per_person_month:
+        return cat.by_kind["income"]
+    if q.is_money or q.scaled:
+        return cat.by_kind["money"] + cat.by_kind["count"]
+    return cat.by_kind["count"]
+
+
 def _kind_ok(rule: Rule, q: Quantity, has_noun: bool) -> bool:
     money_like = q.is_money or (q.scaled and q.value >= 1e6 and not has_noun)
     if rule.kind == "money":
@@ -417,7 +428,7 @@ def extract_facts(
             or bool(FROM_BEFORE_RE.search(t, max(0, qs - 6), qs) and TO_AFTER_RE.match(t, q.end))
         )
         breakdown_ok = subset and BREAKDOWN_END_RE.match(t, generic_end)
-        for rule in cat.rules:
+        for rule in _candidate_rules(cat, q):
             if subset and rule.metric != "other" and not (rule.breakdown and breakdown_ok):
                 continue  # a part of a whole, unless a plain split by kind (269 đảng bộ cơ sở, ...)
             if rule.noun_first is not None and first not in rule.noun_first:

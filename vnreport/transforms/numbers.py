@@ -434,10 +434,10 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         q.end = pos
         q.raw = text[q.start : q.end]
-        mq = QUALIFIER_RE.search(text[max(0, start - 30) : start])
+        mq = QUALIFIER_RE.search(text, max(0, start - 30), start)
         if mq:
             q.qualifier = next(name for name, _ in QUALIFIERS if mq.group(name))
-            q.qualifier_start = max(0, start - 30) + mq.start("q")
+            q.qualifier_start = mq.start("q")
         if q.value_max is not None:
             q.qualifier = "range"
         out.append(q)
@@ -513,23 +513,30 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
 
 
 def _not_a_count(text: str, start: int, end: int, left: str) -> bool:
+    """Is the number at text[start:end] a name, a date, a time or a code rather than a count?
+
+    The `...$` patterns only need the last few characters before the number, so they
+    are given no more than that: this runs for every number of every page.
+    """
     prev = text[start - 1] if start else ""
     if prev.isalpha() or (prev and prev in "_#@"):
         return True  # F0, G7, QĐ123
-    if WORD_DASH_BEFORE_RE.search(left):
+    near = left[-10:]
+    if WORD_DASH_BEFORE_RE.search(near):
         return True  # Covid-19, Covid – 19
-    if VERSION_RE.fullmatch(text[start:end]) and WORD_BEFORE_RE.search(left):
+    if CLOCK_BEFORE_RE.search(near):
+        return True  # minutes of a time: 14:49, 8h30, 14 giờ 30
+    if VERSION_RE.fullmatch(text[start:end]) and WORD_BEFORE_RE.search(near):
         return True  # `công nghiệp 4.0`: a name, not a measure
-    if CLOCK_BEFORE_RE.search(left):
-        return True  # minutes of a time: 14:49, 8h30
     if _ident_before(left) and not UNIT_AFTER_RE.match(text, end):
         return True  # but `Quỹ ... của quận 320 triệu đồng` is money
-    if DATE_BEFORE_RE.search(left) and SLASH_DIGIT_AFTER_RE.match(text[end : end + 4]):
+    after = text[end : end + 12]
+    if SLASH_DIGIT_AFTER_RE.match(after) and DATE_BEFORE_RE.search(left[-24:]):
         return True
     if _is_date_or_code(text, start, end, left):
         return True
     # a date in parentheses or after a comma: (13/10), 29/12,
-    m = DAY_MONTH_AFTER_RE.match(text[end : end + 12])
+    m = DAY_MONTH_AFTER_RE.match(after)
     if m:
         d, mo = int(text[start:end]) if text[start:end].isdigit() else 99, int(m.group(1))
         if 1 <= d <= 31 and 1 <= mo <= 12:
