@@ -394,3 +394,10 @@ def test_related_links_are_not_the_articles_facts():
     assert [(f["metric"], f["value"]) for f in extract_facts(text)] == [
         ("new_members_admitted", 21)
     ]
+
+
+def test_subject_named_after_the_count():
+    text = "Đảng ủy Khối đã kết nạp 02 đảng viên mới tại Công ty Cổ phần Xây lắp Điện Hoàng Long."
+    (fact,) = extract_facts(text, organization="Đảng ủy Khối Doanh nghiệp tỉnh")
+    assert fact["metric"] == "new_members_admitted"
+    assert fact["subject"] == "Công ty Cổ phần Xây lắp Điện Hoàng Long"

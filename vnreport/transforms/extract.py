@@ -62,26 +62,26 @@ THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
 CONTEXT_RE = re.compile(
-    r"(?=[pPdDmMtTnNsSgGđĐcCkKIi])(?<!\w)(?:phấn đấu|dự kiến|mục tiêu|thời gian tới|năm tới|sắp tới|giai đoạn tới|sẽ|"
+    r"(?=[pPdDmMtTnNsSgGđĐcCkKIi])(?<!\w)(?:phấn đấu|dự kiến|mục tiêu|thời gian tới|năm tới|"
+    r"sắp tới|giai đoạn tới|sẽ|"
     r"giải pháp|nhiệm vụ trọng tâm|phương hướng|định hướng|của tỉnh|toàn tỉnh|của thành phố|"
     r"toàn thành phố|cả nước|toàn quốc|GRDP|IIP|chỉ số sản xuất|kinh tế của|ngân sách tỉnh)(?!\w)",
     re.I,
 )
 _CAP_WORD = rf"(?:[{_UPPER}][\w]*|\d+)"
 CAP_WORD_RE = re.compile(_CAP_WORD)
-ORG_TYPES = ORG_HEAD
 _NAME_WORD = (
-    rf"(?:{ORG_TYPES}|Cổ phần|cổ phần|{_CAP_WORD}|TNHH|MTV|một thành viên|huyện|quận|thị xã|"
+    rf"(?:{ORG_HEAD}|Cổ phần|cổ phần|{_CAP_WORD}|TNHH|MTV|một thành viên|huyện|quận|thị xã|"
     rf"thành phố|tỉnh|xã|phường|thị trấn|các|khối|bộ phận|cơ sở|số|chi nhánh|và|"
     rf"[a-zà-ỹđ]+(?=(?:{_SP}+[a-zà-ỹđ]+)?{_SP}+[{_UPPER}]))"
 )
 # The first-letter lookahead lets the scanner skip most positions without trying every name.
-ORG_RE = re.compile(rf"(?=[ĐCTXNBKHLV])(?<!\w)(?:{ORG_TYPES})(?:{_SP}+{_NAME_WORD}){{1,9}}")
+ORG_RE = re.compile(rf"(?=[ĐCTXNBKHLV])(?<!\w)(?:{ORG_HEAD})(?:{_SP}+{_NAME_WORD}){{1,9}}")
 # Company names go on in lower case after `Cổ phần` (`Công ty Cổ phần xây lắp thiết bị điện`).
-COMPANY_TAIL_RE = re.compile(
-    rf"(?:{_SP}+(?!(?:kết|đã|có|được|tại|ở|cho|với|và|đạt|trong|đúng|theo|về|nạp|là|tuy|vừa|mới|cũng|luôn)(?!\w))"
-    rf"[^\W\d_]+|{_SP}+\d+){{1,6}}"
+_NOT_IN_NAME = (
+    r"kết|đã|có|được|tại|ở|cho|với|và|đạt|trong|đúng|theo|về|nạp|là|tuy|vừa|mới|cũng|luôn"
 )
+COMPANY_TAIL_RE = re.compile(rf"(?:{_SP}+(?!(?:{_NOT_IN_NAME})(?!\w))[^\W\d_]+|{_SP}+\d+){{1,6}}")
 _ORG_STOP = re.compile(
     r"^(?:kết|nạp|đã|có|được|tổ|chức|đạt|với|và|cho|tại|ở|trong|thực|hiện|hoàn|thành|là|của|"
     r"đề|nghị|phát|triển|chuyển|tăng|giảm|luôn|tiếp|tục|cũng|vẫn|đang|sẽ|đến|từ|trên|dưới|gồm|"
@@ -96,7 +96,7 @@ COORDINATED_RE = re.compile(
     rf"(?:^|{_SP}|,)(?:và|cùng|,){_SP}*(?:khoảng|hơn|trên|gần)?{_SP}*$", re.I
 )
 SUBJECT_AFTER_RE = re.compile(
-    rf"^{_SP}*(?:mới{_SP}+)?(?:ở|tại|của|thuộc){_SP}+(?=(?:{ORG_TYPES}))", re.I
+    rf"{_SP}*(?:mới{_SP}+)?(?:ở|tại|của|thuộc){_SP}+(?=(?:{ORG_HEAD}))", re.I
 )
 
 
