@@ -401,3 +401,27 @@ def test_subject_named_after_the_count():
     (fact,) = extract_facts(text, organization="Đảng ủy Khối Doanh nghiệp tỉnh")
     assert fact["metric"] == "new_members_admitted"
     assert fact["subject"] == "Công ty Cổ phần Xây lắp Điện Hoàng Long"
+
+
+def test_results_tables():
+    text = (
+        "Đảng ủy Khối tổng kết năm 2024\n\n"
+        "TT | Chỉ tiêu | Kế hoạch | Thực hiện | Tỷ lệ (%)\n"
+        "1 | Kết nạp đảng viên mới | 40 | 46 | 115\n"
+        "2 | Doanh thu (tỷ đồng) | 1.200 | 1.350,5 | 112,5\n\n"
+        "Một số chi bộ tiêu biểu:\n\n"
+        "STT | Tổ chức cơ sở đảng | Số đảng viên | Kết nạp năm 2024\n"
+        "1 | Chi bộ Công ty CP Dệt Hoàng Mai | 52 | 07\n"
+    )
+    got = [
+        (f["metric"], f["value"], f["denominator"], f["pct"], f["subject"])
+        for f in extract_facts(text, organization="Đảng ủy Khối Doanh nghiệp tỉnh")
+    ]
+    assert got == [
+        ("new_members_admitted", 46, 40, 115, None),
+        ("revenue_vnd", 1_350_500_000_000, 1_200_000_000_000, 112.5, None),
+        ("party_members", 52, None, None, "Chi bộ Công ty CP Dệt Hoàng Mai"),
+        ("new_members_admitted", 7, None, None, "Chi bộ Công ty CP Dệt Hoàng Mai"),
+    ]
+    for f in extract_facts(text):
+        assert text[f["start"] : f["end"]] == f["evidence"] and "|" in f["evidence"]

@@ -19,7 +19,14 @@ from functools import lru_cache
 from vnreport.records import CleanDoc
 from vnreport.transforms.catalog import Catalog, Rule, load_catalog
 from vnreport.transforms.docfields import ORG_HEAD, UPPERCASE_LETTERS, document_fields, fold
-from vnreport.transforms.numbers import Quantity, find_quantities, nfc_with_map, parse_digits
+from vnreport.transforms.numbers import (
+    DIGITS_RE,
+    SCALES,
+    Quantity,
+    find_quantities,
+    nfc_with_map,
+    parse_digits,
+)
 
 EXTRACTOR_VERSION = "1.0.0"
 
@@ -146,34 +153,36 @@ ORGAN_PREFIX_RE = re.compile(
     r"^(?:Ban (?:Chấp hành|chấp hành|Thường vụ|thường vụ)|BCH|BTV|Thường trực|Ủy ban Kiểm tra|UBKT)\s+"
 )
 # Capitalized words that start organization heads: `Công đoàn Công ty` names no one in particular.
-GENERIC_NAME_WORDS = {
-    "Khối",
-    "Cụm",
-    "Đảng",
-    "Ủy",
-    "Uỷ",
-    "Bộ",
-    "Chi",
-    "Cơ",
-    "Sở",
-    "Doanh",
-    "Nghiệp",
-    "Công",
-    "Tổng",
-    "Ngân",
-    "Trường",
-    "Xí",
-    "Nhà",
-    "Hợp",
-    "Trung",
-    "Ban",
-    "Liên",
-    "Viện",
-    "Hiệp",
-    "Hội",
-    "Khu",
-    "Tập",
-}
+GENERIC_NAME_WORDS = frozenset(
+    [
+        "Khối",
+        "Cụm",
+        "Đảng",
+        "Ủy",
+        "Uỷ",
+        "Bộ",
+        "Chi",
+        "Cơ",
+        "Sở",
+        "Doanh",
+        "Nghiệp",
+        "Công",
+        "Tổng",
+        "Ngân",
+        "Trường",
+        "Xí",
+        "Nhà",
+        "Hợp",
+        "Trung",
+        "Ban",
+        "Liên",
+        "Viện",
+        "Hiệp",
+        "Hội",
+        "Khu",
+        "Tập",
+    ]
+)
 COMPANY_WORDS_RE = re.compile(r"(?<!\w)(?:cổ phần|CP|TNHH|MTV|một thành viên)(?!\w)", re.I)
 
 
@@ -418,8 +427,8 @@ def extract_facts(
             continue  # `có từ 03 đảng viên chính thức trở lên`: a condition, not a count
         best = None
         first = t[q.end : q.end + 3].lstrip()[:1].lower()
-        m = cat.nouns.match(t, q.end)
-        generic_end = m.end() if m else q.end
+        noun_m = cat.nouns.match(t, q.end)
+        generic_end = noun_m.end() if noun_m else q.end
         subject = _find_subject(rd, c_start, q, generic_end)
         subset = (
             bool(SUBSET_BEFORE_RE.search(t, max(0, qs - 80), qs))
@@ -451,8 +460,7 @@ def extract_facts(
             _, rule, (_, noun_end, cue_start), value = best
             unit = cat.metrics[rule.metric].unit
             if unit == "any":
-                m = cat.nouns.match(t, q.end)
-                unit = m.lastgroup if m else "count"
+                unit = noun_m.lastgroup if noun_m else "count"
             start = cue_start if cue_start is not None and qs - cue_start <= 60 else qs
             fact = _Fact(q, rule.metric, unit, value, min(start, qs), noun_end, noun_end)
             if rule.label:
@@ -512,8 +520,6 @@ def _table_facts(rd: _Reader) -> tuple[list[_Fact], list[tuple[int, int]]]:
     last_end = -2
     for m in TABLE_ROW_RE.finditer(t):
         line = m.group()
-        if line.count("|") < 1:
-            continue
         spans.append((m.start(), m.end()))
         cells = _cells(line, m.start())
         if m.start() > last_end + 2 and t[last_end + 1 : m.start()].strip():
@@ -534,14 +540,12 @@ def _table_facts(rd: _Reader) -> tuple[list[_Fact], list[tuple[int, int]]]:
             for i, c in enumerate(cells):
                 if i == label_i or not numeric[i] or row_roles[i] in ("skip", "unit", "pct"):
                     continue
-                digits = re.search(r"\d(?:[\d.,]*\d)?", c[0])
+                digits = DIGITS_RE.search(c[0])
                 if not digits:
                     continue
                 fact = _table_fact(
                     rd, header[i], {"actual": (parse_digits(digits.group())[0], c[1], c[2])}
                 )
-                if fact is None:
-                    continue
                 fact.start, fact.end = cells[label_i][1], m.end()
                 if not same_org(label, rd.org, cat.abbreviations):
                     fact.subject = label
@@ -556,7 +560,7 @@ def _table_facts(rd: _Reader) -> tuple[list[_Fact], list[tuple[int, int]]]:
                 continue
             if role == "skip" or (row_roles is None and i < label_i):
                 continue
-            digits = re.search(r"\d(?:[\d.,]*\d)?", c[0])
+            digits = DIGITS_RE.search(c[0])
             if digits and role not in nums:
                 nums[role] = (parse_digits(digits.group())[0], c[1], c[2])
         if "actual" not in nums:
@@ -565,22 +569,18 @@ def _table_facts(rd: _Reader) -> tuple[list[_Fact], list[tuple[int, int]]]:
             c[0] for i, c in enumerate(cells) if row_roles and row_roles[i] == "unit"
         )
         fact = _table_fact(rd, label + " " + unit_text, nums)
-        if fact is None:
-            continue
         fact.start, fact.end = cells[label_i][1], m.end()
         facts.append(fact)
     return facts, spans
 
 
-def _table_fact(rd: _Reader, label: str, nums: dict) -> _Fact | None:
+def _table_fact(rd: _Reader, label: str, nums: dict) -> _Fact:
     cat = rd.cat
     value, vs, ve = nums["actual"]
     scale = re.search(r"(nghìn|ngàn|triệu|tỷ|tỉ)\s*(?:đồng|VNĐ|VND)", label, re.I)
     money = bool(scale or re.search(r"(?<!\w)(?:đồng|VNĐ|VND)(?!\w)", label))
     if scale:
-        value *= {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}[
-            scale.group(1).lower()
-        ]
+        value *= SCALES[scale.group(1).lower()]
     q = Quantity(start=vs, end=ve, value=value, is_money=money)
     if "plan" in nums:
         q.denominator = nums["plan"][0] * (value / nums["actual"][0] if nums["actual"][0] else 1)
