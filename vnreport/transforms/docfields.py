@@ -75,6 +75,11 @@ MEETING_VERB_RE = re.compile(
     r"tổ chức hội nghị|tổ chức sinh hoạt|tổ chức lễ)(?!\w)",
     re.I,
 )
+MEETING_NOUN_RE = re.compile(
+    r"[ \u00a0]*(?:Hội nghị|hội nghị|Đại hội|đại hội|Lễ|lễ|buổi|sinh hoạt|giao ban|tổng kết|sơ kết|"
+    r"họp|phiên|kỳ họp|cuộc họp|hội thảo|tọa đàm|chương trình)",
+)
+DAY_CUE_RE = re.compile(r"(?:ngày|Ngày|sáng|Sáng|chiều|Chiều|tối|Tối|trưa|Trưa|hôm|Hôm)[ \u00a0]*$")
 # Words that start the name of an organization (longest first where one contains another).
 ORG_HEAD = (
     r"Đảng ủy Khối|Đảng bộ Khối|Đảng ủy|Đảng uỷ|Đảng bộ|Chi bộ|Tổng công ty|Tổng Công ty|Công ty|"
@@ -125,7 +130,7 @@ def _title(doc: CleanDoc, text: str) -> str | None:
     return None
 
 
-def _meeting_sentence(text: str) -> tuple[int, str] | None:
+def _meeting_sentence(text: str) -> str | None:
     """The first sentence that dates a meeting and says who held it."""
     head = text[:4000]
     for m in re.finditer(r"[^\n.]*(?:\.(?!\s)[^\n.]*)*", head):
@@ -134,15 +139,8 @@ def _meeting_sentence(text: str) -> tuple[int, str] | None:
             continue
         v = MEETING_VERB_RE.search(s)
         if v and MEETING_NOUN_RE.match(s, v.end()) and _day_date(s):
-            return m.start(), s
+            return s
     return None
-
-
-MEETING_NOUN_RE = re.compile(
-    r"[ \u00a0]*(?:Hội nghị|hội nghị|Đại hội|đại hội|Lễ|lễ|buổi|sinh hoạt|giao ban|tổng kết|sơ kết|"
-    r"họp|phiên|kỳ họp|cuộc họp|hội thảo|tọa đàm|chương trình)",
-)
-DAY_CUE_RE = re.compile(r"(?:ngày|Ngày|sáng|Sáng|chiều|Chiều|tối|Tối|trưa|Trưa|hôm|Hôm)[ \u00a0]*$")
 
 
 def _day_date(s: str) -> re.Match | None:
@@ -211,7 +209,7 @@ def _prefer_body_name(name: str, text: str) -> str:
 
 
 def _organization(
-    title: str | None, text: str, msent: str | None, district, province
+    title: str | None, text: str, msent: str | None, district: str | None
 ) -> str | None:
     a = _org_before_verb(title) if title else None
     if a is None and title:
@@ -395,8 +393,7 @@ def document_fields(doc: CleanDoc) -> list[dict]:
     """Document-field records (`doc`, `field`, `value`, `inferred`) for one cleaned document."""
     text = _nfc(doc.text or "")
     title = _title(doc, text)
-    ms = _meeting_sentence(text)
-    msent = ms[1] if ms else None
+    msent = _meeting_sentence(text)
     district = _district(text)
     if district is None and title:
         place = _title_place(title)
@@ -409,7 +406,7 @@ def document_fields(doc: CleanDoc) -> list[dict]:
         period = _reviewed_term(text, period)
     published = _published(doc, text)
     mdate, mdate_inferred = _meeting_date(msent, period, rtype, published)
-    org = _organization(title, text, msent, district, province)
+    org = _organization(title, text, msent, district)
     out = []
 
     def add(field: str, value: str | None, inferred: bool = False) -> None:
