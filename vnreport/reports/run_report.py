@@ -1,0 +1,459 @@
+"""The run report: what a run changed, what the warehouse now says, and where numbers came from.
+
+Built after the load from the warehouse alone (read-only), so it shows exactly what an
+analyst's SQL would return, and can be rebuilt for any earlier run. Every number about a
+fact links to the fact's highlight in its document's viewer page.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+from vnreport.reports import charts, data, provenance
+from vnreport.reports.charts import Bar, Point, esc, fmt_num
+from vnreport.reports.page import doc_href, fact_href, file_href, render, write_text
+
+CHART_IDS = (
+    "party-members",
+    "admissions",
+    "plan-attainment",
+    "facts-per-metric",
+    "facts-per-source",
+    "dq-pass-rate",
+)
+MONEY_DIVISOR = 1e9  # money columns are shown in tỷ đồng (billions), as the articles write them
+
+
+def _ordinal(d: date | datetime | None) -> float:
+    if d is None:
+        return 0.0
+    if isinstance(d, datetime):
+        return d.timestamp() / 86400
+    return float(d.toordinal())
+
+
+def _delta(now: int | None, before: int | None, *, more_is_bad: bool) -> str:
+    if before is None or now is None:
+        return '<span class="delta same">first run</span>'
+    diff = int(now) - int(before)
+    if diff == 0:
+        return '<span class="delta same">±0 vs previous run</span>'
+    good = (diff < 0) if more_is_bad else (diff > 0)
+    cls = "up" if good else "down"
+    return f'<span class="delta {cls}">{diff:+d} vs previous run</span>'
+
+
+def _cards(run: dict, prev: dict | None, totals: dict[str, int]) -> str:
+    bad = {"documents_failed", "facts_warned", "facts_quarantined"}
+    cards = []
+    for key, label in data.RUN_COUNTS:
+        value = run.get(key)
+        shown = "–" if value is None else str(int(value))
+        flag = " bad" if key in bad and value else ""
+        cards.append(
+            f'<div class="card{flag}" data-key="{key}" data-value="{esc(value)}">'
+            f'<div class="value">{esc(shown)}</div><div class="label">{esc(label)}</div>'
+            f"{_delta(value, prev.get(key) if prev else None, more_is_bad=key in bad)}</div>"
+        )
+    totals_html = "".join(
+        f'<div class="card" data-key="total_{k}" data-value="{v}"><div class="value">{v}</div>'
+        f'<div class="label">{esc(label)}</div></div>'
+        for k, v, label in (
+            ("facts", totals["facts"], "facts in the warehouse"),
+            ("documents", totals["documents"], "documents in the warehouse"),
+            ("organizations", totals["organizations"], "organizations"),
+            ("quarantine_held", totals["quarantine_held"], "records held in quarantine"),
+        )
+    )
+    return (
+        f'<h2 id="counts">This run</h2><div class="cards" id="run-counts">{"".join(cards)}</div>'
+        f'<h3>Warehouse after the run</h3><div class="cards" id="totals">{totals_html}</div>'
+    )
+
+
+def _series_panels(con, orgs: list[dict], metric: str, *, plans: bool) -> str:
+    panels = []
+    for org in orgs:
+        rows = data.series(con, org["org_id"], metric, single_periods=plans)
+        if not rows:
+            continue
+        name = org["organization"] or org["org_id"]
+        short = name if len(name) <= 46 else name[:44] + "…"
+        if plans:
+            bars = []
+            for r in rows:
+                plan = r["denominator"]
+                if plan is None and r["pct"]:
+                    plan = r["value"] * 100.0 / r["pct"]
+                note = ""
+                if r["pct"] is not None:
+                    note = f"{fmt_num(r['pct'], 1)}%"
+                elif plan:
+                    note = f"{fmt_num(100.0 * r['value'] / plan, 1)}%"
+                bars.append(
+                    Bar(
+                        r["period"],
+                        r["value"],
+                        plan,
+                        title=f"{name} {r['period']}: {fmt_num(r['value'])}"
+                        + (f" of plan {fmt_num(plan)}" if plan else " (no plan stated)")
+                        + f"\n{r['evidence'] or ''}",
+                        href=fact_href(r["doc_id"], r["fact_id"]),
+                        note=note,
+                    )
+                )
+            panels.append(charts.plan_bars(short, bars))
+        else:
+            pts = [
+                Point(
+                    _ordinal(r["period_end"]),
+                    r["value"],
+                    label=fmt_num(r["value"]),
+                    title=f"{name} {r['period']}: {fmt_num(r['value'])}\n{r['evidence'] or ''}",
+                    href=fact_href(r["doc_id"], r["fact_id"]),
+                )
+                for r in rows
+            ]
+            xl = [(_ordinal(r["period_end"]), r["period"]) for r in rows]
+            panels.append(charts.line_panel(short, pts, x_labels=xl))
+    return f'<div class="panels">{"".join(panels)}</div>' if panels else ""
+
+
+def _ratio_label(r: dict) -> str:
+    org = r.get("organization") or r["doc_id"]
+    short = org if len(org) <= 28 else org[:26] + "…"
+    return f"{short} {r.get('period') or ''}: {fmt_num(r['pct'], 1)}% ≠ {fmt_num(r['computed_pct'], 1)}%"
+
+
+def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
+    figs = []
+    members_orgs = data.top_organizations(con, ("party_members",))
+    adm_orgs = data.top_organizations(con, ("new_members_admitted",))
+    figs.append(
+        charts.figure(
+            "party-members",
+            "Party members over time",
+            _series_panels(con, members_orgs, "party_members", plans=False)
+            or charts.empty_svg("no party membership figures yet"),
+            f"The {len(members_orgs)} organizations with the most reported periods; "
+            "each point links to the sentence it was read from.",
+        )
+    )
+    figs.append(
+        charts.figure(
+            "admissions",
+            "New members admitted against plan",
+            _series_panels(con, adm_orgs, "new_members_admitted", plans=True)
+            or charts.empty_svg("no admissions figures yet"),
+            "Bars: admitted; dashed outline: the plan (stated X/Y, or derived from the stated %). "
+            "Multi-year term totals are left out.",
+        )
+    )
+    pts = [
+        Point(
+            r["computed_pct"],
+            r["pct"],
+            label=_ratio_label(r),
+            title=f"{r.get('organization') or ''} {r.get('period') or ''} {r['metric']}: "
+            f"{fmt_num(r['value'])}/{fmt_num(r['denominator'])} = "
+            f"{fmt_num(r['computed_pct'], 2)}%, stated {fmt_num(r['pct'], 2)}% ({r['state']})"
+            f"\n{r.get('evidence') or ''}",
+            href=fact_href(r["doc_id"], r["fact_id"]),
+            flag=not r["agrees"],
+        )
+        for r in ratios
+    ]
+    n_bad = sum(1 for p in pts if p.flag)
+    figs.append(
+        charts.figure(
+            "plan-attainment",
+            "Plan attainment: stated % against computed X/Y",
+            charts.scatter_diagonal("stated against computed percentage", pts),
+            f"{len(pts)} facts state both X/Y and a percentage; {n_bad} disagree (red, labelled). "
+            "Points on the dashed diagonal agree.",
+        )
+    )
+    per_metric = data.facts_per_metric(con)
+    figs.append(
+        charts.figure(
+            "facts-per-metric",
+            "Facts per metric",
+            charts.hbars(
+                "facts per metric",
+                [(r["metric"], r["n"], charts.color_for(r["metric"])) for r in per_metric],
+            ),
+        )
+    )
+    per_source = data.facts_per_source(con)
+    figs.append(
+        charts.figure(
+            "facts-per-source",
+            "Facts per source",
+            charts.hbars(
+                "facts per source", [(r["source"], r["n"], "#90cdf4") for r in per_source]
+            ),
+        )
+    )
+    dq_pts = [
+        Point(
+            i,
+            100.0 * r["passed"] / r["evaluated"] if r["evaluated"] else 0.0,
+            label=f"{100.0 * r['passed'] / r['evaluated']:.0f}%" if r["evaluated"] else "",
+            title=f"run {r['run_id']}: {r['passed']} of {r['evaluated']} expectations passed, "
+            f"{r['failed']} failed, {r['warned']} warned",
+            flag=bool(r["failed"]),
+        )
+        for i, r in enumerate(dq)
+    ]
+    step = max(1, len(dq) // 6)
+    xl = [(i, str(r["run_id"])[:13]) for i, r in enumerate(dq) if i % step == 0]
+    figs.append(
+        charts.figure(
+            "dq-pass-rate",
+            "Data-quality pass rate per run",
+            charts.line_panel(
+                "expectations passed (%)",
+                dq_pts,
+                x_labels=xl,
+                width=520,
+                y_domain=(0, 105),
+                y_fmt=lambda v: f"{v:.0f}%",
+            ),
+            "Red points: runs where an expectation of severity 'fail' did not pass.",
+        )
+    )
+    return f'<h2 id="charts">Charts</h2><div class="charts">{"".join(figs)}</div>', n_bad
+
+
+def _fact_cell(f: dict | None, *, money: bool = False) -> str:
+    if f is None:
+        return '<td class="num empty">–</td>'
+    value = f["value"] / MONEY_DIVISOR if money else f["value"]
+    text = fmt_num(value, 1 if money else 0)
+    if f.get("value_max") is not None:
+        vmax = f["value_max"] / MONEY_DIVISOR if money else f["value_max"]
+        text += f"–{fmt_num(vmax, 1 if money else 0)}"
+    if f.get("denominator") is not None:
+        text += f"/{fmt_num(f['denominator'])}"
+    return (
+        f'<td class="num"><a class="fact-link" href="{esc(fact_href(f["doc_id"], f["fact_id"]))}" '
+        f'title="{esc(f["evidence"])}">{esc(text)}</a></td>'
+    )
+
+
+def _growth_table(rows: list[dict]) -> str:
+    if not rows:
+        return '<p class="empty">No organization has a membership figure yet.</p>'
+    body = []
+    for r in rows:
+        if r["periods"] < 2:
+            change = '<td class="num empty">one period only</td><td></td>'
+        else:
+            cls = "up" if r["change"] > 0 else ("down" if r["change"] < 0 else "same")
+            pct = "" if r["change_pct"] is None else f"{r['change_pct']:+.1f}%"
+            change = (
+                f'<td class="num"><span class="delta {cls}">{r["change"]:+,.0f}</span></td>'
+                f'<td class="num"><span class="delta {cls}">{esc(pct)}</span></td>'
+            )
+        first = {"doc_id": r["first_doc_id"], "fact_id": r["first_fact_id"]}
+        last = {"doc_id": r["last_doc_id"], "fact_id": r["last_fact_id"]}
+        body.append(
+            f'<tr data-org="{esc(r["org_id"])}" data-metric="{esc(r["metric"])}">'
+            f"<td>{esc(r['organization'])}</td><td>{esc(r['metric'])}</td>"
+            f"<td>{esc(r['first_period'])}</td>"
+            + _fact_cell(first | {"value": r["first_value"], "evidence": ""})
+            + f"<td>{esc(r['last_period'])}</td>"
+            + _fact_cell(last | {"value": r["last_value"], "evidence": ""})
+            + change
+            + "</tr>"
+        )
+    return (
+        '<table id="growth"><thead><tr><th>organization</th><th>metric</th><th>first period</th>'
+        '<th class="num">value</th><th>latest period</th><th class="num">value</th>'
+        '<th class="num">change</th><th class="num">change %</th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _disagree_table(ratios: list[dict]) -> str:
+    bad = [r for r in ratios if not r["agrees"]]
+    if not bad:
+        return (
+            f'<p class="empty" id="disagree-none">All {len(ratios)} stated percentages agree '
+            "with their X/Y.</p>"
+        )
+    body = "".join(
+        f'<tr class="disagree" data-state="{esc(r["state"])}">'
+        f"<td>{esc(r.get('organization') or '')}</td><td>{esc(r.get('period') or '')}</td>"
+        f"<td>{esc(r['metric'])}{(' · ' + esc(r['label'])) if r.get('label') else ''}</td>"
+        + _fact_cell(r)
+        + f'<td class="num">{esc(fmt_num(r["computed_pct"], 2))}%</td>'
+        f'<td class="num">{esc(fmt_num(r["pct"], 2))}%</td>'
+        f'<td class="num">{esc(fmt_num(r["pct"] - r["computed_pct"], 2))}</td>'
+        f"<td class='status-{'quarantined' if r['state'] == 'quarantined' else 'pass'}'>"
+        f"{esc(r['state'])}</td>"
+        f'<td class="evidence">{esc(r.get("evidence") or "")}</td></tr>'
+        for r in bad
+    )
+    return (
+        '<table id="disagree"><thead><tr><th>organization</th><th>period</th><th>metric</th>'
+        '<th class="num">X/Y</th><th class="num">computed</th><th class="num">stated</th>'
+        '<th class="num">gap (points)</th><th>state</th><th>evidence</th></tr></thead>'
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _newest_table(con, newest: list[dict]) -> str:
+    if not newest:
+        return '<p class="empty">No reports loaded yet.</p>'
+    keyed = data.key_facts(con, [r["doc_id"] for r in newest])
+    head = "".join(
+        f'<th class="num">{esc(label)}{" (tỷ đ)" if m.endswith("_vnd") else ""}</th>'
+        for m, label in data.KEY_METRICS
+    )
+    body = []
+    for r in newest:
+        cells = "".join(
+            _fact_cell(keyed.get((r["doc_id"], m)), money=m.endswith("_vnd"))
+            for m, _ in data.KEY_METRICS
+        )
+        body.append(
+            f'<tr data-doc="{esc(r["doc_id"])}"><td>{esc(r["organization"] or "")}</td>'
+            f"<td>{esc(r['period'] or '')}</td><td>{esc(r['report_type'] or '')}</td>"
+            f'<td><a href="{esc(doc_href(r["doc_id"]))}">{esc(r["title"] or r["doc_id"])}'
+            f"</a></td>{cells}</tr>"
+        )
+    return (
+        '<table id="newest"><thead><tr><th>organization</th><th>period</th><th>type</th>'
+        f"<th>report</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        '<p class="meta">avg income in đồng per person per month; money in tỷ đồng.</p>'
+    )
+
+
+def _documents_table(docs: list[dict]) -> str:
+    body = "".join(
+        f'<tr data-doc="{esc(d["doc_id"])}"><td><a href="{esc(doc_href(d["doc_id"]))}">'
+        f"{esc(d['doc_id'])}</a></td><td>{esc(d['title'] or '')}</td>"
+        f"<td>{esc(d['organization'] or '')}</td><td>{esc(d['period'] or '')}</td>"
+        f"<td>{esc(d['source'] or '')}</td>"
+        f'<td class="num">{d["facts"]}</td><td class="num">{d["warned"]}</td>'
+        f'<td class="num">{d["held"]}</td></tr>'
+        for d in docs
+    )
+    return (
+        '<table id="documents"><thead><tr><th>document</th><th>title</th><th>organization</th>'
+        '<th>period</th><th>source</th><th class="num">facts</th><th class="num">warned</th>'
+        f'<th class="num">quarantined</th></tr></thead><tbody>{body}</tbody></table>'
+    )
+
+
+def _quarantine_table(held: list[dict]) -> str:
+    if not held:
+        return '<p class="empty">Nothing is held in quarantine.</p>'
+    body = []
+    for q in held:
+        d = q["data"]
+        fid = str(d.get("fact_id") or q["record_id"])
+        target = (
+            fact_href(q["doc_id"], fid) if q["record_type"] == "fact" else doc_href(q["doc_id"])
+        )
+        what = d.get("metric") or q["record_type"]
+        body.append(
+            f'<tr data-record="{esc(q["record_id"])}"><td>{esc(q["record_type"])}</td>'
+            f'<td><a href="{esc(target)}">{esc(q["doc_id"])}</a></td><td>{esc(what)}</td>'
+            f'<td class="num">{esc(fmt_num(d["value"]) if isinstance(d.get("value"), int | float) else "")}</td>'
+            f"<td>{esc(q['run_id'])}</td><td>{'<br>'.join(esc(x) for x in q['reasons'])}</td>"
+            f'<td class="evidence">{esc(d.get("evidence") or "")}</td></tr>'
+        )
+    return (
+        '<table id="quarantine"><thead><tr><th>record</th><th>document</th><th>metric</th>'
+        '<th class="num">value</th><th>run</th><th>reasons</th><th>evidence</th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def render_run_report(con, run: dict, prev: dict | None, *, out_dir: Path, warehouse) -> str:
+    totals = data.warehouse_totals(con)
+    held = data.held_quarantine(con)
+    ratios = data.ratio_facts(con) + data.quarantined_ratios(held)
+    ratios.sort(key=lambda r: (r["agrees"], r["doc_id"]))
+    charts_html, n_bad = _charts(con, ratios, data.dq_history(con))
+    docs_link = file_href(run.get("data_docs_index"), out_dir)
+    summary = Path(warehouse).resolve().parent / "dq" / "summary.html"
+    links = []
+    if docs_link:
+        links.append(f'<a id="data-docs" href="{esc(docs_link)}">Data Docs of this run</a>')
+    if summary.exists():
+        links.append(f'<a id="dq-summary" href="{esc(file_href(summary, out_dir))}">DQ summary</a>')
+    failed = data.failures(con, run["run_id"])
+    failed_html = ""
+    if failed:
+        failed_html = (
+            '<h3>Documents that failed in this run</h3><table id="failures"><tbody>'
+            + "".join(
+                f"<tr><td>{esc(f['doc_id'])}</td><td>{esc(f['stage'])}</td>"
+                f"<td>{esc(f['reason'])}</td></tr>"
+                for f in failed
+            )
+            + "</tbody></table>"
+        )
+    body = f"""
+<nav class="top"><a href="#counts">counts</a><a href="#growth-h">growth</a>
+<a href="#charts">charts</a><a href="#disagree-h">disagreeing %</a>
+<a href="#newest-h">newest reports</a><a href="#documents-h">documents</a>
+<a href="#quarantine-h">quarantine</a>{"".join(links)}</nav>
+<h1>vnreport run <span id="run-id">{esc(run["run_id"])}</span></h1>
+<p class="meta"><span>status <b id="run-status">{esc(run.get("status"))}</b></span>
+<span>started {esc(run.get("started_at"))}</span><span>finished {esc(run.get("finished_at"))}</span>
+<span>extractor {esc(run.get("extractor_version"))}</span>
+<span>{esc(run.get("documents_read"))} documents read</span>
+<span>previous run {esc(prev["run_id"] if prev else "none")}</span></p>
+{_cards(run, prev, totals)}
+{failed_html}
+<h2 id="growth-h">Which organizations grew</h2>
+<p class="meta">First and latest reported value of each organization's own stock figures.</p>
+{_growth_table(data.growth(con))}
+{charts_html}
+<h2 id="disagree-h">Stated percentages that disagree with their X/Y ({n_bad})</h2>
+{_disagree_table(ratios)}
+<h2 id="newest-h">Newest report per organization</h2>
+{_newest_table(con, data.newest_reports(con))}
+<h2 id="documents-h">Documents</h2>
+<p class="meta">Open a document to see every number highlighted where it was read.</p>
+{_documents_table(data.documents(con))}
+<h2 id="quarantine-h">Held in quarantine ({len(held)})</h2>
+{_quarantine_table(held)}
+"""
+    return render(f"vnreport run {run['run_id']}", body, warehouse=warehouse, body_class="run")
+
+
+def write_reports(db_path: Path, out_dir: Path, *, run_id: str | None = None) -> dict:
+    """Write the run report (index.html when it is the latest run, and run-<id>.html) and
+    every document's viewer page; returns {"run_report": path, "documents": {doc_id: path}}.
+    """
+    from vnreport.warehouse import db
+
+    db_path, out_dir = Path(db_path), Path(out_dir)
+    con = db.connect_read(db_path)
+    try:
+        all_runs = data.runs(con)
+        run, prev = data.pick_run(all_runs, run_id)
+        if run is None:
+            what = f"run {run_id}" if run_id else "any run"
+            raise LookupError(f"{db_path}: no record of {what} in the runs table")
+        docs = {
+            d["doc_id"]: provenance.write_document(con, d["doc_id"], out_dir, warehouse=db_path)
+            for d in data.documents(con)
+        }
+        html = render_run_report(con, run, prev, out_dir=out_dir, warehouse=db_path)
+    finally:
+        con.close()
+    report = write_text(out_dir / f"run-{run['run_id']}.html", html)
+    if run is all_runs[-1]:
+        index = out_dir / "index.html"
+        shutil.copyfile(report, index.with_name("index.html.tmp"))
+        index.with_name("index.html.tmp").replace(index)
+        report = index
+    return {"run_report": report, "documents": docs}
