@@ -81,7 +81,10 @@ QUALIFIER_RE = re.compile(
     re.I,
 )
 
-_TIME_UNITS = r"năm|tháng|tuần|ngày|giờ|phút|giây|tiếng|thế kỷ|thập kỷ|kỳ|quý|buổi sáng|h"
+# `ngày công`, `giờ công` are work done, not durations
+_TIME_UNITS = (
+    r"năm|tháng|tuần|ngày(?! công)|giờ(?! công)|phút|giây|tiếng|thế kỷ|thập kỷ|kỳ|quý|buổi sáng|h"
+)
 DURATION_AFTER_RE = re.compile(rf"{_SPACE}*(?:{_TIME_UNITS})(?!\w)", re.I)
 # Words after which a number names or orders something instead of counting it.
 # Words after which a number names or orders something instead of counting it
