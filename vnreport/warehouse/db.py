@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import struct
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -197,17 +198,32 @@ def _flock(lock_path: Path, timeout: float, what: str) -> Iterator[None]:
         os.close(fd)  # closing releases the flock
 
 
+def _read_lock(fd: int) -> None:
+    """Take a shared lock on the whole file that DuckDB's (POSIX fcntl) locks respect.
+
+    On Linux an open-file-description lock, which, unlike a POSIX lock, is not
+    dropped when this process closes some other handle on the same file (such as a
+    DuckDB read-only connection); elsewhere a plain POSIX lock.
+    """
+    if hasattr(fcntl, "F_OFD_SETLK"):
+        flock = struct.pack("hhqqi4x", fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0)
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, flock)
+    else:  # pragma: no cover - not Linux
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+
+
 def _copy_under_shared_lock(src: Path, dst: Path, timeout: float) -> None:
-    """Copy the live file while holding DuckDB's own (fcntl) read lock on it.
+    """Copy the live file under a shared lock that DuckDB's own locks respect.
 
     Read-only sessions share that lock, so they do not delay us; a read-write
     session holds it exclusively, and then we wait up to `timeout` seconds.
+    Closing the file releases the lock.
     """
     deadline = time.monotonic() + timeout
     with open(src, "rb") as fh:
         while True:
             try:
-                fcntl.lockf(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                _read_lock(fh.fileno())
                 break
             except OSError:
                 if time.monotonic() >= deadline:
@@ -216,14 +232,11 @@ def _copy_under_shared_lock(src: Path, dst: Path, timeout: float) -> None:
                         "close it or open it read-only"
                     ) from None
                 time.sleep(POLL_SECONDS)
-        try:
-            with open(dst, "wb") as out:
-                shutil.copyfileobj(fh, out, 16 * 1024 * 1024)
-            wal = src.with_name(src.name + ".wal")
-            if wal.exists():  # left by a session that crashed; replayed into the copy
-                shutil.copyfile(wal, dst.with_name(dst.name + ".wal"))
-        finally:
-            fcntl.lockf(fh.fileno(), fcntl.LOCK_UN)
+        with open(dst, "wb") as out:
+            shutil.copyfileobj(fh, out, 16 * 1024 * 1024)
+        wal = src.with_name(src.name + ".wal")
+        if wal.exists():  # left by a session that crashed; replayed into the copy
+            shutil.copyfile(wal, dst.with_name(dst.name + ".wal"))
 
 
 def _remove(path: Path) -> None:
