@@ -183,3 +183,15 @@ def test_a_load_killed_midway_leaves_the_previous_warehouse(wh):
     counts = load_run(wh, **batch(corpus()[5:], "run-2").kwargs(), lock_timeout=5)
     assert counts["documents_new"] == 5
     assert not snapshot.exists()
+
+
+def test_a_read_only_connection_in_the_loading_process_keeps_working(wh):
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        n = con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
+        counts = load_run(wh, **batch(corpus()[5:], "run-2").kwargs(), lock_timeout=5)
+        assert counts["documents_new"] == 5
+        assert con.execute("SELECT count(*) FROM facts").fetchall()[0][0] == n
+    finally:
+        con.close()
+    assert _count(wh) > n
