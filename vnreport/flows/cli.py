@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "vnreport.flows.cmd_clean",
     "vnreport.flows.cmd_warehouse",
     "vnreport.flows.cmd_dq",
+    "vnreport.flows.cmd_show",
 )
 
 for _name in COMMAND_MODULES:

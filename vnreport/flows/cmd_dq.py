@@ -59,14 +59,27 @@ def _record_summary(record_json: str | None) -> str:
     return text
 
 
+def _run_report(warehouse: Path, run: dict) -> Path | None:
+    """The run's HTML report: as recorded, else where `write_reports` puts it."""
+    recorded = run.get("report_path")
+    candidates = [Path(recorded)] if recorded else []
+    candidates.append(paths.reports_dir(warehouse) / f"run-{run['run_id']}.html")
+    return next((p for p in candidates if p.exists()), None)
+
+
 def register(app: typer.Typer) -> None:
     """Add this group's commands to `app`."""
 
     @app.command("report")
     def report_cmd(
         warehouse: Path = typer.Option(paths.DEFAULT_WAREHOUSE, "--warehouse", help="DuckDB file."),
+        open_report: bool = typer.Option(
+            False,
+            "--open",
+            help="Open the run report in a browser (the Data Docs when there is no report).",
+        ),
         open_docs: bool = typer.Option(
-            False, "--open", help="Open the Data Docs of the run in a browser."
+            False, "--data-docs", help="Open the Data Docs of the run in a browser."
         ),
         run_id: str | None = typer.Option(
             None, "--run", help="A run id (default: the latest run)."
@@ -84,7 +97,14 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         index = run.get("data_docs_index")
         summary_page = paths.dq_dir(warehouse) / "summary.html"
-        if open_docs:
+        report_page = _run_report(warehouse, run)
+        if open_report and report_page is not None and not open_docs:
+            uri = report_page.resolve().as_uri()
+            typer.echo(f"opening {uri}")
+            if not webbrowser.open(uri):
+                typer.echo("no browser available; open the path above by hand", err=True)
+            return
+        if open_docs or open_report:
             if not index or not Path(index).exists():
                 typer.echo(
                     f"run {run['run_id']}: Data Docs index {index or '(none recorded)'} not found",
@@ -106,6 +126,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"Data Docs: {index or '(none recorded)'}")
         if summary_page.exists():
             typer.echo(f"Summary page: {summary_page}")
+        if report_page is not None:
+            typer.echo(f"Run report: {report_page}")
+        else:
+            typer.echo("Run report: (not written for this run)")
 
     @app.command("quarantine")
     def quarantine_cmd(

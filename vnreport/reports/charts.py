@@ -35,10 +35,9 @@ def fmt_num(value: float | None, decimals: int = 0) -> str:
     """Vietnamese grouping (1.250; 46,7), the way the articles write numbers."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if decimals == 0 and abs(value - round(value)) < 1e-9:
-        text = f"{round(value):,}".replace(",", ".")
-        return text
-    text = f"{value:,.{max(decimals, 1)}f}"
+    if decimals == 0 or abs(value - round(value)) < 1e-9:
+        return f"{round(value):,}".replace(",", ".")
+    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 

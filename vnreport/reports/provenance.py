@@ -165,30 +165,31 @@ def highlight(text: str, spans: list[Span]) -> str:
 
 def _fact_row(s: Span) -> str:
     r = s.record
-    status = f'<span class="status-{esc(s.status)}">{esc(s.status)}</span>'
-    if s.notes:
-        status += "<br>" + "<br>".join(esc(n) for n in s.notes)
-    if s.problem:
-        status += f"<br><b>not highlighted:</b> {esc(s.problem)}"
-    ratio = ""
+    value = _value_text(r)
     if r.get("denominator") is not None:
-        ratio += f"/{fmt_num(float(r['denominator']), 2)}"
+        value += f"/{fmt_num(float(r['denominator']), 2)}"
     if r.get("pct") is not None:
-        ratio += f" ({fmt_num(float(r['pct']), 2)}%)"
+        value += f" ({fmt_num(float(r['pct']), 2)}%)"
+    details = [
+        f"{key} <b>{esc(r[key])}</b>"
+        for key in ("qualifier", "subject", "scope", "period")
+        if r.get(key)
+    ]
+    status = f'<span class="status-{esc(s.status)}">{esc(s.status)}</span>'
+    notes = "".join(f"<li>{esc(n)}</li>" for n in s.notes)
+    if s.problem:
+        notes += f"<li><b>not highlighted:</b> {esc(s.problem)}</li>"
     chip_style = "" if s.status == QUARANTINE_KEY else f' style="background:{color_for(s.metric)}"'
     chip_cls = "chip swatch-q" if s.status == QUARANTINE_KEY else "chip"
-    label = f"<br><i>{esc(r['label'])}</i>" if r.get("label") else ""
+    label = f'<div class="label"><i>{esc(r["label"])}</i></div>' if r.get("label") else ""
     return (
         f'<tr id="row-{esc(s.anchor)}" data-fact="{esc(s.anchor)}" data-status="{esc(s.status)}">'
         f'<td><a href="#{esc(s.anchor)}"><span class="{chip_cls}"{chip_style}>{esc(s.metric)}'
         f"</span></a>{label}</td>"
-        f'<td class="num">{esc(_value_text(r))}{esc(ratio)}</td>'
-        f"<td>{esc(r.get('unit') or '')}</td>"
-        f"<td>{esc(r.get('qualifier') or '')}</td>"
-        f"<td>{esc(r.get('subject') or '')}</td>"
-        f"<td>{esc(r.get('scope') or '')}</td>"
-        f"<td>{status}</td>"
-        f'<td class="evidence">{esc(r.get("evidence") or "")}</td></tr>'
+        f'<td class="num">{esc(value)}<div class="unit">{esc(r.get("unit") or "")}</div></td>'
+        f'<td class="details">{" · ".join(details)}<div>data quality: {status}</div>'
+        f"{f'<ul>{notes}</ul>' if notes else ''}"
+        f'<div class="evidence">«{esc(r.get("evidence") or "")}»</div></td></tr>'
     )
 
 
@@ -250,9 +251,8 @@ def render_document(con, doc_id: str, *, warehouse: Path | str) -> str:
 <div class="legend" id="legend">{"".join(legend)}</div>
 <div class="layout">
 <article id="text" class="doc-text">{highlight(doc.get("text") or "", spans)}</article>
-<aside><table id="facts"><thead><tr><th>metric</th><th class="num">value</th><th>unit</th>
-<th>qualifier</th><th>subject</th><th>scope</th><th>data quality</th><th>evidence</th></tr>
-</thead><tbody>{rows}</tbody></table></aside>
+<aside><table id="facts"><thead><tr><th>metric</th><th class="num">value</th>
+<th>qualifier · subject · scope · period, data quality, evidence</th></tr></thead><tbody>{rows}</tbody></table></aside>
 </div>"""
     return render(f"{title} · vnreport", body, warehouse=warehouse, body_class="viewer")
 
