@@ -119,47 +119,51 @@ def score(gold: list[dict], pred: list[dict]) -> dict:
             pred_facts[p["doc"]].append(p)
         else:
             pred_fields[p["doc"]].setdefault(p["field"], p["value"])
+    per_metric: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     result: dict = {"documents": docs}
-    per_metric = defaultdict(lambda: [0, 0, 0])
     for level, typed in (("value", False), ("typed", True)):
-        tp = fp = fn = 0
-        misses, extras = [], []
-        for doc in docs:
-            preds = [p for p in pred_facts[doc] if not typed or p["metric"] != "other"]
-            golds = [g for g in gold_facts[doc] if not typed or g["metric"] != "other"]
-            pairs, ignored, org = _match_doc(preds, golds, typed)
-            matched_gold = {id(g) for _, g in pairs}
-            matched_pred = {i for i, _ in pairs}
-            tp += len(pairs)
-            for i, p in enumerate(preds):
-                if i not in matched_pred and i not in ignored:
-                    fp += 1
-                    extras.append(_brief(p))
-                    if typed:
-                        per_metric[p["metric"]][1] += 1
-            for g in org:
-                if id(g) not in matched_gold:
-                    fn += 1
-                    misses.append(_brief(g))
-                    if typed:
-                        per_metric[g["metric"]][2] += 1
-            if typed:
-                for _, g in pairs:
-                    per_metric[g["metric"]][0] += 1
-            else:
-                for _, g in pairs:
-                    if g["metric"] == "other":
-                        per_metric["other"][0] += 1
-                for g in org:
-                    if g["metric"] == "other" and id(g) not in matched_gold:
-                        per_metric["other"][2] += 1
-                for i, p in enumerate(preds):
-                    if p["metric"] == "other" and i not in matched_pred and i not in ignored:
-                        per_metric["other"][1] += 1
-        result[level] = {**_prf(tp, fp, fn), "misses": misses, "extras": extras}
+        result[level] = _score_level(docs, gold_facts, pred_facts, typed, per_metric)
     result["per_metric"] = {m: _prf(*v) for m, v in sorted(per_metric.items())}
+    result["fields"] = _score_fields(docs, gold_fields, pred_fields)
+    return result
+
+
+def _score_level(docs, gold_facts, pred_facts, typed: bool, per_metric) -> dict:
+    """P/R/F1 at one level, with every miss and extra; adds to the per-metric counts
+    (typed codes at the typed level, `other` at the value level)."""
+    tp = fp = fn = 0
+    misses, extras = [], []
+
+    def count(metric: str, slot: int) -> None:
+        if typed or metric == "other":
+            per_metric[metric][slot] += 1
+
+    for doc in docs:
+        preds = [p for p in pred_facts[doc] if not typed or p["metric"] != "other"]
+        golds = [g for g in gold_facts[doc] if not typed or g["metric"] != "other"]
+        pairs, ignored, org = _match_doc(preds, golds, typed)
+        matched_gold = {id(g) for _, g in pairs}
+        matched_pred = {i for i, _ in pairs}
+        tp += len(pairs)
+        for _, g in pairs:
+            count(g["metric"], 0)
+        for i, p in enumerate(preds):
+            if i not in matched_pred and i not in ignored:
+                fp += 1
+                extras.append(_brief(p))
+                count(p["metric"], 1)
+        for g in org:
+            if id(g) not in matched_gold:
+                fn += 1
+                misses.append(_brief(g))
+                count(g["metric"], 2)
+    return {**_prf(tp, fp, fn), "misses": misses, "extras": extras}
+
+
+def _score_fields(docs, gold_fields, pred_fields) -> dict:
+    """Exact match of the gold's non-inferred document fields."""
     correct = total = 0
-    per_field = defaultdict(lambda: [0, 0])
+    per_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     mismatches = []
     for doc in docs:
         for g in gold_fields[doc]:
@@ -175,14 +179,13 @@ def score(gold: list[dict], pred: list[dict]) -> dict:
                 mismatches.append(
                     {"doc": doc, "field": g["field"], "gold": g["value"], "predicted": got}
                 )
-    result["fields"] = {
+    return {
         "correct": correct,
         "total": total,
         "accuracy": correct / total if total else 0.0,
         "per_field": {f: {"correct": c, "total": t} for f, (c, t) in sorted(per_field.items())},
         "mismatches": mismatches,
     }
-    return result
 
 
 def _brief(rec: dict) -> dict:
@@ -192,25 +195,25 @@ def _brief(rec: dict) -> dict:
 def format_report(res: dict) -> str:
     """The scores as a plain-text table, then every miss and every extra with its evidence."""
     lines = [f"documents: {len(res['documents'])}", ""]
-    lines.append(f"{'level':<28}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}")
+    lines.append(f"{'level':<30}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}")
     for level in ("value", "typed"):
         s = res[level]
         lines.append(
-            f"{level:<28}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
+            f"{level:<30}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
             f"{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}"
         )
     lines.append("")
     lines.append("per metric (typed level; `other` at value level)")
     for m, s in res["per_metric"].items():
         lines.append(
-            f"  {m:<26}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
+            f"  {m:<28}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}"
             f"{s['tp']:>6}{s['fp']:>6}{s['fn']:>6}"
         )
     f = res["fields"]
     lines.append("")
     lines.append(f"document fields: {f['correct']}/{f['total']} = {f['accuracy']:.3f}")
     for name, s in f["per_field"].items():
-        lines.append(f"  {name:<26}{s['correct']:>4}/{s['total']}")
+        lines.append(f"  {name:<28}{s['correct']:>4}/{s['total']}")
     for level in ("value", "typed"):
         for kind in ("misses", "extras"):
             items = res[level][kind]
