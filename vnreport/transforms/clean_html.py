@@ -31,7 +31,10 @@ from vnreport.transforms import clean_rules as R
 
 # Removed from the markup before parsing: never article text, a large share of
 # a modern page's bytes, and many parser callbacks saved.
-_STRIP_TAGS = "script style noscript template svg math iframe object canvas textarea select"
+_STRUCTURAL_STRIP = frozenset(["nav", "aside", "footer"])
+_STRIP_TAGS = (
+    "script style noscript template svg math iframe object canvas textarea select nav aside footer"
+)
 _STRIP_OPEN = re.compile(
     r"<({})\b|<!--".format("|".join(_STRIP_TAGS.split() + _STRIP_TAGS.upper().split()))
 )
@@ -228,20 +231,25 @@ def preprocess(html: str) -> Prepared:
 
 
 def strip_markup(html: str) -> str:
-    """Cut script/style/svg/... elements and comments out of the source text.
+    """Cut script/style/svg/... elements, comments, and nav/aside/footer out of the source.
 
     A scan for the opening tag and a plain find for its end tag: several times
-    faster than one regex with a lazy body, and the same result (per the HTML
-    spec these elements end at the first matching end tag). An unclosed one
-    stops the scan; the parser then treats the rest as that element's text,
-    which the tree pass skips anyway.
+    faster than one regex with a lazy body. Script-like elements end at the
+    first matching end tag per the HTML spec, so this is exact for them; an
+    unclosed one stops the scan (the parser then makes the rest its text, which
+    the tree pass skips). nav/aside/footer never hold the article (the tree
+    pass gives them no say either), and cutting them before the parse saves a
+    large share of its work on menu-heavy portals; an unclosed one is left to
+    the parser, and a nested one ends at its first end tag, leaving a tail the
+    tree pass judges like any other markup.
     """
     out: list[str] = []
     pos = 0
     find = html.find
     search = _STRIP_OPEN.search
+    start = 0
     while True:
-        m = search(html, pos)
+        m = search(html, start)
         if m is None:
             break
         tag = m.group(1)
@@ -250,14 +258,17 @@ def strip_markup(html: str) -> str:
             if end < 0:
                 break
             out.append(html[pos : m.start()])
-            pos = end + 3
+            pos = start = end + 3
         else:
             end = find("</" + tag, m.end())
             if end < 0:
+                if tag.lower() in _STRUCTURAL_STRIP:
+                    start = m.end()
+                    continue
                 break
             gt = find(">", end)
             out.append(html[pos : m.start()])
-            pos = gt + 1 if gt >= 0 else len(html)
+            pos = start = gt + 1 if gt >= 0 else len(html)
         out.append(" ")
     if not out:
         return html
@@ -362,25 +373,30 @@ class Tree:
         TagT = Tag
         junk_tags = JUNK_TAGS
         verdict_of = _class_verdict
+        cache_get = _class_cache.get
         hidden_style = _HIDDEN_STYLE
+        skip_tags = SKIP_TAGS
         while stack:
             node, pidx, pflag = stack.pop()
             name = node.name
             attrs = node.attrs
             v = 0
             if attrs:
-                if use_classes:
-                    cls = attrs.get("class")
-                    ident = attrs.get("id")
-                    if cls or ident:
+                cls = attrs.get("class")
+                ident = attrs.get("id")
+                if use_classes and (cls or ident):
+                    v = cache_get((cls, ident))
+                    if v is None:
                         v = verdict_of(cls, ident)
-                style = attrs.get("style")
-                if (
-                    (style and hidden_style.search(style))
-                    or "hidden" in attrs
-                    or attrs.get("aria-hidden") == "true"
-                ):
-                    v = HIDDEN
+                # style / hidden / aria-hidden can only be there if other attributes are
+                if len(attrs) > (cls is not None) + (ident is not None):
+                    style = attrs.get("style")
+                    if (
+                        (style and hidden_style.search(style))
+                        or "hidden" in attrs
+                        or attrs.get("aria-hidden") == "true"
+                    ):
+                        v = HIDDEN
             if v == HIDDEN and pidx >= 0:
                 continue
             if name in junk_tags and pidx >= 0 and v <= 0:
@@ -397,7 +413,7 @@ class Tree:
             for child in reversed(node.contents):
                 t = type(child)
                 if t is TagT:
-                    if child.name not in SKIP_TAGS:
+                    if child.name not in skip_tags:
                         stack.append((child, idx, flag))
                 elif t is NS:
                     n_own += len(child.strip())
@@ -414,18 +430,25 @@ class Tree:
         btext = [0] * n
         bcommas = [0] * n
         block_tags = BLOCK_TAGS
+        struct_tags = STRUCT_TAGS
         for i in range(n - 1, 0, -1):
             p = parent[i]
             name = nodes[i].name
+            ti = tlen[i]
+            if not ti:
+                # no text below (image wrappers, empty spans): only structure propagates
+                if struct[i] or name in struct_tags:
+                    struct[p] = True
+                continue
             if name == "a":
-                llen[i] = tlen[i]
-            tlen[p] += tlen[i]
+                llen[i] = ti
+            tlen[p] += ti
             llen[p] += llen[i]
             commas[p] += commas[i]
             if name in block_tags:
-                btext[p] += tlen[i]
+                btext[p] += ti
                 bcommas[p] += commas[i]
-                struct[p] = True if name in STRUCT_TAGS else struct[p] or struct[i]
+                struct[p] = True if name in struct_tags else struct[p] or struct[i]
             else:
                 btext[p] += btext[i]
                 bcommas[p] += bcommas[i]
