@@ -55,6 +55,20 @@ class Catalog:
     nouns: re.Pattern  # counted nouns for `other` facts; group name = unit
     abbreviations: dict[str, str] = field(default_factory=dict)
     by_kind: dict[str, tuple[Rule, ...]] = field(default_factory=dict)  # rules per kind, in order
+    _by_first: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def rules_for(self, kinds: tuple[str, ...], first: str) -> tuple[Rule, ...]:
+        """Rules of these kinds whose noun may start with `first` (the letter after a number)."""
+        key = (kinds, first)
+        got = self._by_first.get(key)
+        if got is None:
+            got = tuple(
+                r
+                for r in self.rules
+                if r.kind in kinds and (r.noun_first is None or first in r.noun_first)
+            )
+            self._by_first[key] = got
+        return got
 
     def plausible(self, code: str, value: float) -> bool:
         m = self.metrics[code]

@@ -250,15 +250,18 @@ class _Reader:
         return self._bounds(self.sent_ends, pos)
 
 
-def _candidate_rules(cat: Catalog, q: Quantity) -> tuple[Rule, ...]:
-    """Only rules of the kinds this quantity can be; `_kind_ok` still has the last word."""
+def _candidate_rules(cat: Catalog, q: Quantity, first: str) -> tuple[Rule, ...]:
+    """Only rules of the kinds this quantity can be, whose noun can start with the letter
+    after it; `_kind_ok` and the noun pattern still have the last word."""
     if q.is_pct:
-        return cat.by_kind["pct"]
-    if q.per_person_month:
-        return cat.by_kind["income"]
-    if q.is_money or q.scaled:
-        return cat.by_kind["money"] + cat.by_kind["count"]
-    return cat.by_kind["count"]
+        kinds: tuple[str, ...] = ("pct",)
+    elif q.per_person_month:
+        kinds = ("income",)
+    elif q.is_money or q.scaled:
+        kinds = ("money", "count")
+    else:
+        kinds = ("count",)
+    return cat.rules_for(kinds, first)
 
 
 def _kind_ok(rule: Rule, q: Quantity, has_noun: bool) -> bool:
@@ -437,11 +440,9 @@ def extract_facts(
             or bool(FROM_BEFORE_RE.search(t, max(0, qs - 6), qs) and TO_AFTER_RE.match(t, q.end))
         )
         breakdown_ok = subset and BREAKDOWN_END_RE.match(t, generic_end)
-        for rule in _candidate_rules(cat, q):
+        for rule in _candidate_rules(cat, q, first):
             if subset and rule.metric != "other" and not (rule.breakdown and breakdown_ok):
                 continue  # a part of a whole, unless a plain split by kind (269 đảng bộ cơ sở, ...)
-            if rule.noun_first is not None and first not in rule.noun_first:
-                continue  # the word after the number cannot start this rule's noun
             if best is not None and rule.priority < best[0][0]:
                 break
             got = _match_rule(rd, rule, q, win, c_end, head_qs, generic_end)
