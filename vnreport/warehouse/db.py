@@ -62,6 +62,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "002_organizations.sql",
         after=_backfill_organizations,
     ),
+    Migration(3, "fetch state of web sources for conditional requests", "003_fetch_state.sql"),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 POLL_SECONDS = 0.2
