@@ -165,11 +165,9 @@ STRUCT_TAGS = frozenset(
         "h6",
     ]
 )
-PARA_TAGS = frozenset(["p", "pre", "td", "blockquote"])
 SELF_VOTE_EXCLUDED = frozenset(
     ["p", "pre", "blockquote", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6"]
 )
-LOOSE_PARA_TAGS = frozenset(["div", "section", "span", "font", "article"])
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 LISTISH = frozenset(["ul", "ol", "dl", "table", "div", "section", "nav", "aside"])
 HIDDEN_CLASSES = frozenset(

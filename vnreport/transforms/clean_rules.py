@@ -83,9 +83,6 @@ def negative_tokens() -> frozenset[str]:
     return frozenset(furniture()["negative_tokens"])
 
 
-WS = re.compile(r"\s+")
-
-
 def fold(text: str) -> str:
     """Whitespace-folded line, as every pattern expects."""
     return " ".join(text.split())
@@ -188,10 +185,6 @@ _STAMP_NOISE = re.compile(
     r"[|,:;/•·()\[\]\-–—])",
     re.I,
 )
-_STAMP_LABEL = re.compile(
-    r"(?:ngày\s+đăng|đăng\s+ngày|cập\s+nhật|đăng\s+lúc|thời\s+gian|xuất\s+bản|posted|published|updated)",
-    re.I,
-)
 
 
 def stamp_date(line: str) -> str | None:
@@ -216,7 +209,3 @@ def stamp_is_update(line: str) -> bool:
     return bool(re.search(r"cập\s+nhật|updated", line, re.I)) and not re.search(
         r"ngày\s+đăng|đăng\s+ngày|xuất\s+bản|published|posted", line, re.I
     )
-
-
-def has_stamp_label(line: str) -> bool:
-    return bool(_STAMP_LABEL.search(line))
