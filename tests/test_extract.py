@@ -425,3 +425,14 @@ def test_results_tables():
     ]
     for f in extract_facts(text):
         assert text[f["start"] : f["end"]] == f["evidence"] and "|" in f["evidence"]
+
+
+def test_abbreviated_cues():
+    text = "Đến nay, ĐUK KCN có 52 TCCSĐ với 1.240 ĐV, 85 DN thành viên. ĐUK đã kết nạp 36 ĐV mới."
+    got = sorted((f["metric"], f["value"]) for f in extract_facts(text))
+    assert got == [
+        ("grassroots_party_orgs", 52),
+        ("member_units", 85),
+        ("new_members_admitted", 36),
+        ("party_members", 1240),
+    ]
