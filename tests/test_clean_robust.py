@@ -164,3 +164,13 @@ def test_kind_is_sniffed_from_the_content() -> None:
     doc = clean_document(RawDoc("t", "test", "t.txt", "text", data, content_hash(data)))
     assert doc.meta["kind_sniffed"] == "html"
     assert doc.text == "Chi bộ tổng kết\n\n" + PROSE
+
+
+def test_invisible_characters_do_not_split_numbers_or_words() -> None:
+    html = f"<div><p>Tổng số 1.\u200b840 đảng vi\u00adên\ufeff; {PROSE}</p><p>{PROSE}</p></div>"
+    doc = clean_document(html_doc(html))
+    assert "Tổng số 1.840 đảng viên;" in doc.text
+    text = "Chi bộ tổng kết năm 2023\n\nNăm 2023 kết nạp 1\u200b2 đảng viên mới.\n"
+    data = text.encode("utf-8")
+    doc = clean_document(RawDoc("t", "test", "t.txt", "text", data, content_hash(data)))
+    assert "kết nạp 12 đảng viên mới" in doc.text

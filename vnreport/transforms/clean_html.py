@@ -622,7 +622,7 @@ class Writer:
 
     def flush(self) -> None:
         if self.buf:
-            text = " ".join("".join(self.buf).split())
+            text = " ".join("".join(self.buf).translate(R.INVISIBLE).split())
             self.buf = []
             if text:
                 self.blocks.append(text)
@@ -649,7 +649,7 @@ class Writer:
                 if n.name in BLOCK_TAGS:
                     parts.append(" ")
                 stack.extend(reversed(n.contents))
-        return " ".join("".join(parts).split())
+        return " ".join("".join(parts).translate(R.INVISIBLE).split())
 
     def _row(self, tr: Tag) -> None:
         index, verdict = self.tree.index, self.tree.verdict

@@ -83,6 +83,11 @@ def negative_tokens() -> frozenset[str]:
     return frozenset(furniture()["negative_tokens"])
 
 
+# Zero-width characters and soft hyphens: invisible on the page, but they would
+# split "1.840" or "đảng viên" for every pattern downstream.
+INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff\u00ad")
+
+
 def fold(text: str) -> str:
     """Whitespace-folded line, as every pattern expects."""
     return " ".join(text.split())

@@ -40,7 +40,7 @@ class TextResult:
 
 
 def _norm_line(line: str) -> str:
-    return R.fold(line.replace("\u200b", "").replace("\ufeff", ""))
+    return R.fold(line.translate(R.INVISIBLE))
 
 
 def looks_like_name(line: str) -> str | None:
