@@ -22,6 +22,7 @@ from vnreport.transforms.docfields import ORG_HEAD, UPPERCASE_LETTERS, document_
 from vnreport.transforms.numbers import (
     DIGITS_RE,
     SCALES,
+    SPACE,
     Quantity,
     find_quantities,
     nfc_with_map,
@@ -30,7 +31,7 @@ from vnreport.transforms.numbers import (
 
 EXTRACTOR_VERSION = "1.0.0"
 
-_SP = r"[\s\u00a0]"
+_SP = SPACE
 CLAUSE_END_RE = re.compile(r"[;!?\n]|\.(?=[\s\u00a0]|$)|…")
 _UPPER = UPPERCASE_LETTERS
 SENTENCE_END_RE = re.compile(rf"[!?\n]|\.(?=[\s\u00a0]|$|[{_UPPER}])|…")

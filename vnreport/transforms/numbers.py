@@ -52,20 +52,21 @@ WORD_NUMBER_RE = re.compile(
 # A run of digits with Vietnamese or English grouping; must end on a digit so a
 # full stop or comma after a number is never swallowed.
 DIGITS_RE = re.compile(r"\d(?:[\d.,]*\d)?")
-_SPACE = r"[\s\u00a0\u2000-\u200b\u202f\u205f\u3000]"
+# Any space a page may put between words: \s covers NBSP and the Unicode spaces, not U+200B.
+SPACE = r"[\s\u200b]"
 SCALE_RE = re.compile(
-    rf"{_SPACE}*(nghìn|ngàn|vạn|triệu|tỷ|tỉ)(?:{_SPACE}+(nghìn|ngàn|triệu|tỷ|tỉ))?(?!\w)", re.I
+    rf"{SPACE}*(nghìn|ngàn|vạn|triệu|tỷ|tỉ)(?:{SPACE}+(nghìn|ngàn|triệu|tỷ|tỉ))?(?!\w)", re.I
 )
-PCT_RE = re.compile(rf"{_SPACE}*(?:%|phần trăm(?!\w))", re.I)
+PCT_RE = re.compile(rf"{SPACE}*(?:%|phần trăm(?!\w))", re.I)
 MONEY_RE = re.compile(
-    rf"{_SPACE}*(?:đồng(?!{_SPACE}+(?:chí|bào|đội|nghiệp|hành|lòng|thời|ý|tâm))|VNĐ|VND|vnđ|đ)(?!\w)"
-    rf"(?P<per>{_SPACE}*/{_SPACE}*(?:người|lao động|LĐ|công nhân|CN)"
-    rf"{_SPACE}*/{_SPACE}*tháng|{_SPACE}*/{_SPACE}*tháng{_SPACE}*/{_SPACE}*(?:người|lao động)"
-    rf"|{_SPACE}*/{_SPACE}*tháng|{_SPACE}*/{_SPACE}*người{_SPACE}*/{_SPACE}*năm)?",
+    rf"{SPACE}*(?:đồng(?!{SPACE}+(?:chí|bào|đội|nghiệp|hành|lòng|thời|ý|tâm))|VNĐ|VND|vnđ|đ)(?!\w)"
+    rf"(?P<per>{SPACE}*/{SPACE}*(?:người|lao động|LĐ|công nhân|CN)"
+    rf"{SPACE}*/{SPACE}*tháng|{SPACE}*/{SPACE}*tháng{SPACE}*/{SPACE}*(?:người|lao động)"
+    rf"|{SPACE}*/{SPACE}*tháng|{SPACE}*/{SPACE}*người{SPACE}*/{SPACE}*năm)?",
     re.I,
 )
-RANGE_SEP_RE = re.compile(rf"{_SPACE}*(?:[-–—]|đến|tới){_SPACE}*", re.I)
-RATIO_SEP_RE = re.compile(rf"{_SPACE}*/{_SPACE}*")
+RANGE_SEP_RE = re.compile(rf"{SPACE}*(?:[-–—]|đến|tới){SPACE}*", re.I)
+RATIO_SEP_RE = re.compile(rf"{SPACE}*/{SPACE}*")
 
 QUALIFIERS = [
     ("approx", r"bình quân khoảng|khoảng|xấp xỉ|chừng|độ"),
@@ -77,7 +78,7 @@ QUALIFIERS = [
 QUALIFIER_RE = re.compile(
     r"(?:(?<=\W)|^)(?P<q>"
     + "|".join(f"(?P<{name}>{alt})" for name, alt in QUALIFIERS)
-    + rf")(?:{_SPACE}+(?:được|đạt|là|con số))?{_SPACE}*$",
+    + rf")(?:{SPACE}+(?:được|đạt|là|con số))?{SPACE}*$",
     re.I,
 )
 
@@ -85,7 +86,7 @@ QUALIFIER_RE = re.compile(
 _TIME_UNITS = (
     r"năm|tháng|tuần|ngày(?! công)|giờ(?! công)|phút|giây|tiếng|thế kỷ|thập kỷ|kỳ|quý|buổi sáng|h"
 )
-DURATION_AFTER_RE = re.compile(rf"{_SPACE}*(?:{_TIME_UNITS})(?!\w)", re.I)
+DURATION_AFTER_RE = re.compile(rf"{SPACE}*(?:{_TIME_UNITS})(?!\w)", re.I)
 # Words after which a number names or orders something instead of counting it.
 # Words after which a number names or orders something instead of counting it
 # (`Cụm số 7`, `lần thứ 6`, `Chỉ thị 28`, `Lượt xem: 1428`), compared on the last words.
