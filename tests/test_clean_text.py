@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vnreport.records import RawDoc, content_hash
 from vnreport.transforms.clean import clean_document
@@ -153,3 +155,41 @@ def test_empty_and_furniture_only_texts_say_why() -> None:
     res = clean_plain_text("Truy cập\nHôm nay:\n457\nTổng truy cập: 2.086.287\n1.jpg\n")
     assert res.text == ""
     assert "furniture" in res.reason
+
+
+_LINES = st.sampled_from(
+    [
+        "",
+        "Đảng ủy Khối Doanh nghiệp tỉnh tổng kết công tác năm 2023",
+        "Năm 2023, Đảng bộ kết nạp 52 đảng viên mới, đạt 115,6% kế hoạch.",
+        "Tổng doanh thu của các doanh nghiệp ước đạt 10.864 tỷ đồng.",
+        "Lượt xem: 1.428",
+        "Hôm nay:",
+        "457",
+        "1.jpg",
+        "Tin liên quan",
+        "Kết nạp 57 đảng viên mới",
+        "Nguồn: Báo Nhân dân",
+        "https://example.vn/a.html",
+        "Ngày đăng 10/03/2023 | 14:49",
+        "Chia sẻ",
+        "  Đoàn đại biểu dâng hương tại khu di tích.  ",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINES, max_size=30))
+def test_text_cleaning_only_removes_whole_lines(lines: list[str]) -> None:
+    res = clean_plain_text("\n".join(lines))
+    source = {" ".join(x.split()) for x in lines}
+    out = [x for x in res.text.split("\n\n") if x]
+    for line in out:
+        assert line in source  # nothing invented, nothing rewritten
+    # the kept lines are a subsequence of the source lines, in order
+    folded = [" ".join(x.split()) for x in lines]
+    pos = 0
+    for line in out:
+        pos = folded.index(line, pos) + 1
+    assert "Lượt xem" not in res.text and "1.jpg" not in res.text
+    assert res.text or res.reason
