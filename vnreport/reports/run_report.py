@@ -7,6 +7,7 @@ fact links to the fact's highlight in its document's viewer page.
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -80,7 +81,7 @@ def _series_panels(con, orgs: list[dict], metric: str, *, plans: bool) -> str:
         if not rows:
             continue
         name = org["organization"] or org["org_id"]
-        short = name if len(name) <= 46 else name[:44] + "…"
+        short = short_org(name, 44)
         if plans:
             bars = []
             for r in rows:
@@ -121,9 +122,15 @@ def _series_panels(con, orgs: list[dict], metric: str, *, plans: bool) -> str:
     return f'<div class="panels">{"".join(panels)}</div>' if panels else ""
 
 
+def short_org(name: str, limit: int = 30) -> str:
+    """Vietnamese names end with what tells them apart (the district, the province), so a
+    long name keeps its tail: '…nghiệp huyện Đông Sơn' rather than 'Đảng ủy Khối Doanh…'."""
+    name = re.sub(r"^(Đảng bộ|Đảng ủy|Đảng uỷ)\s+", "", name.strip())
+    return name if len(name) <= limit else "…" + name[-(limit - 1) :].lstrip()
+
+
 def _ratio_label(r: dict) -> str:
-    org = r.get("organization") or r["doc_id"]
-    short = org if len(org) <= 28 else org[:26] + "…"
+    short = short_org(r.get("organization") or r["doc_id"], 28)
     return f"{short} {r.get('period') or ''}: {fmt_num(r['pct'], 1)}% ≠ {fmt_num(r['computed_pct'], 1)}%"
 
 

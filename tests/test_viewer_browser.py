@@ -1,0 +1,311 @@
+"""The run report and the document viewer, built from a real warehouse, opened in Chromium.
+
+The warehouse comes from two real pipeline runs (the CLI): the bundled samples, then the
+samples plus one more article of ours whose stated percentage does not follow from its
+X/Y (so it is quarantined) and whose text carries script markup (which must stay text).
+Every request other than file:// is aborted and counted: the pages need no network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from vnreport.reports import write_reports
+from vnreport.reports.run_report import CHART_IDS
+from vnreport.transforms.numbers import find_quantities, parse_number
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures" / "viewer"
+VNREPORT = [sys.executable, "-m", "vnreport.flows.cli"]
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EXTRA_DOC = "dongson_2024"
+
+
+def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*VNREPORT, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def q(db: Path, sql: str, params=()) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("viewer")
+    env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PYTHONUTF8": "1"}
+    one = tmp / "one.yaml"
+    one.write_text(
+        f"sources:\n  - name: samples\n    kind: folder\n    path: {REPO / 'samples'}\n",
+        encoding="utf-8",
+    )
+    two = tmp / "two.yaml"
+    two.write_text(
+        one.read_text(encoding="utf-8")
+        + f"  - name: viewer-fixtures\n    kind: folder\n    path: {FIXTURES}\n",
+        encoding="utf-8",
+    )
+    db = tmp / "out" / "warehouse.duckdb"
+    for config in (one, two):
+        done = cli("run", "--config", str(config), "--warehouse", str(db), env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+    out_dir = tmp / "out" / "reports"
+    written = write_reports(db, out_dir)
+    shots = Path(os.environ.get("VNREPORT_SCREENSHOTS") or tmp / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    return {"db": db, "env": env, "out": out_dir, "written": written, "shots": shots}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip("Debian chromium not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_offline(browser, path: Path, *, width: int = 1400):
+    page = browser.new_page(viewport={"width": width, "height": 1200})
+    blocked: list[str] = []
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "about:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_load_state("load")
+    return page, blocked, errors
+
+
+def test_write_reports_returns_every_page(built):
+    w, db = built["written"], built["db"]
+    assert w["run_report"] == built["out"] / "index.html" and w["run_report"].is_file()
+    (latest,) = q(db, "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")[0]
+    copy = built["out"] / f"run-{latest}.html"
+    assert copy.read_bytes() == w["run_report"].read_bytes()
+    docs = {r[0] for r in q(db, "SELECT doc_id FROM documents")}
+    assert set(w["documents"]) == docs and EXTRA_DOC in docs
+    assert all(
+        p.is_file() and p.parent == built["out"] / "documents" for p in w["documents"].values()
+    )
+
+
+def test_run_report_counts_and_charts_match_the_warehouse(built, browser):
+    db = built["db"]
+    page, blocked, errors = open_offline(browser, built["out"] / "index.html")
+    page.screenshot(path=str(built["shots"] / "run_report.png"), full_page=True)
+    assert blocked == [] and errors == []
+
+    run, prev = q(db, "SELECT * FROM runs ORDER BY started_at DESC LIMIT 2")
+    cols = [r[0] for r in q(db, "DESCRIBE runs")]
+    run, prev = dict(zip(cols, run, strict=True)), dict(zip(cols, prev, strict=True))
+    assert page.locator("#run-id").inner_text() == run["run_id"]
+    for key in ("documents_new", "documents_unchanged", "facts_loaded", "facts_quarantined"):
+        card = page.locator(f"#run-counts .card[data-key='{key}']")
+        assert card.locator(".value").inner_text() == str(run[key])
+        diff = run[key] - prev[key]
+        expected = "±0 vs previous run" if diff == 0 else f"{diff:+d} vs previous run"
+        assert card.locator(".delta").inner_text() == expected
+    assert run["facts_quarantined"] >= 1  # the planted ratio
+    (total,) = q(db, "SELECT count(*) FROM facts")[0]
+    assert page.locator(".card[data-key='total_facts'] .value").inner_text() == str(total)
+
+    # one chart element per chart, each with drawn marks
+    assert page.locator("figure.chart").count() == len(CHART_IDS)
+    for cid in CHART_IDS:
+        fig = page.locator(f"figure#chart-{cid}")
+        assert fig.locator("svg").count() >= 1, cid
+        assert fig.locator(".mark").count() >= 1, cid
+
+    # the scatter: loaded facts with X/Y and % plus held ones; the planted one is labelled
+    (loaded,) = q(db, "SELECT count(*) FROM facts WHERE denominator <> 0 AND pct IS NOT NULL")[0]
+    (held,) = q(
+        db,
+        "SELECT count(*) FROM quarantine WHERE NOT released AND record_type = 'fact' "
+        "AND json_extract(record, '$.denominator') IS NOT NULL "
+        "AND json_extract(record, '$.pct') IS NOT NULL",
+    )[0]
+    scatter = page.locator("#chart-plan-attainment")
+    assert scatter.locator("circle.mark").count() == loaded + held
+    flags = scatter.locator("text.flag-label").evaluate_all("ts => ts.map(t => t.textContent)")
+    assert len(flags) == scatter.locator("circle.flagged").count() >= 1
+    assert any("Đông Sơn" in f and "125%" in f for f in flags)
+
+    # the disagreement table names it and links to its highlight
+    row = page.locator("#disagree tr.disagree", has_text="Đông Sơn")
+    assert row.count() == 1 and "quarantined" in row.inner_text()
+    href = row.locator("a.fact-link").get_attribute("href")
+    assert href.startswith(f"documents/{EXTRA_DOC}.html#fact-")
+
+    # per metric bars: one per metric in the warehouse
+    (metrics,) = q(db, "SELECT count(DISTINCT metric) FROM facts")[0]
+    assert page.locator("#chart-facts-per-metric g.mark").count() == metrics
+    # DQ pass rate: one point per run with results
+    (runs_with_dq,) = q(db, "SELECT count(DISTINCT run_id) FROM dq_results")[0]
+    assert page.locator("#chart-dq-pass-rate circle.mark").count() == runs_with_dq == 2
+
+    # newest report per organization and the growth table
+    (orgs,) = q(db, "SELECT count(DISTINCT coalesce(org_id, organization)) FROM reports")[0]
+    assert page.locator("#newest tbody tr").count() == orgs
+    tayhung = page.locator("#growth tr[data-metric='party_members']", has_text="Tây Hưng")
+    assert "+71" in tayhung.inner_text()  # 812 in 2022 to 883 in mid-2024, from the samples
+    page.close()
+
+
+def test_every_fact_link_in_the_report_reaches_its_highlight(built):
+    html = (built["out"] / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="(documents/[^"#]+\.html)#(fact-[^"]+)"', html))
+    assert len(links) > 50
+    for page_path, anchor in links:
+        target = (built["out"] / page_path).read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in target, (page_path, anchor)
+
+
+def test_every_provenance_row_has_a_viewer_target(built):
+    rows = q(built["db"], "SELECT doc_id, fact_id FROM fact_provenance")
+    pages: dict[str, str] = {}
+    for doc_id, fact_id in rows:
+        if doc_id not in pages:
+            pages[doc_id] = built["written"]["documents"][doc_id].read_text(encoding="utf-8")
+        assert f'id="fact-{fact_id}"' in pages[doc_id], (doc_id, fact_id)
+
+
+def written_number(shown: str, value: float) -> bool:
+    """The highlight holds the fact's number: as a quantity (2.986 tỷ đồng), or as a plain
+    number token (a duration like '3 năm' is no quantity to the number finder)."""
+    found = [x.value for x in find_quantities(shown)]
+    for token in re.findall(r"\d[\d.,]*\d|\d", shown):
+        with contextlib.suppress(ValueError):
+            found.append(parse_number(token))
+    return any(abs(v - value) <= 1e-6 * max(1.0, abs(value)) for v in found)
+
+
+def highlights(page) -> dict[str, str]:
+    """Text under each fact: the pieces of a split fact joined in document order."""
+    return page.evaluate(
+        """() => {
+            const out = {};
+            for (const m of document.querySelectorAll('#text mark[data-fact]')) {
+                out[m.dataset.fact] = (out[m.dataset.fact] || '') + m.textContent;
+            }
+            return out;
+        }"""
+    )
+
+
+def test_viewer_highlights_every_fact_at_its_offsets(built, browser):
+    db = built["db"]
+    docs = built["written"]["documents"]
+    checked = nested = 0
+    for doc_id, path in sorted(docs.items()):
+        page, blocked, errors = open_offline(browser, path)
+        assert blocked == [] and errors == [], doc_id
+        (text,) = q(db, "SELECT text FROM documents WHERE doc_id = ?", [doc_id])[0]
+        facts = q(
+            db,
+            "SELECT fact_id, value, start_offset, end_offset FROM facts WHERE doc_id = ?",
+            [doc_id],
+        )
+        got = highlights(page)
+        for fact_id, value, start, end in facts:
+            shown = got.get(f"fact-{fact_id}")
+            assert shown == text[start:end], (doc_id, fact_id)
+            assert written_number(shown, value), (doc_id, shown, value)
+            checked += 1
+        assert page.locator("#facts tbody tr").count() >= len(facts)
+        assert page.locator("#fact-count").inner_text() == f"{len(facts)} facts loaded"
+        nested += page.locator("#text mark mark").count()
+        page.close()
+    (total,) = q(db, "SELECT count(*) FROM facts")[0]
+    assert checked == total
+    assert nested >= 1  # the samples do overlap (collectives inside individuals commended)
+
+
+def test_quarantined_fact_has_its_own_color_and_script_text_stays_text(built, browser):
+    db = built["db"]
+    page, blocked, errors = open_offline(browser, built["written"]["documents"][EXTRA_DOC])
+    page.screenshot(path=str(built["shots"] / "viewer.png"), full_page=True)
+    assert blocked == [] and errors == []
+    held = q(
+        db,
+        "SELECT json_extract_string(record, '$.fact_id'), "
+        "CAST(json_extract(record, '$.start') AS BIGINT), "
+        "CAST(json_extract(record, '$.end') AS BIGINT), reasons "
+        "FROM quarantine WHERE doc_id = ? AND record_type = 'fact' AND NOT released",
+        [EXTRA_DOC],
+    )
+    assert held, "the planted 23/20 = 125% fact should be held"
+    (text,) = q(db, "SELECT text FROM documents WHERE doc_id = ?", [EXTRA_DOC])[0]
+    got = highlights(page)
+    for fact_id, start, end, reasons in held:
+        mark = page.locator(f"mark#fact-{fact_id}")
+        assert mark.get_attribute("data-status") == "quarantined"
+        assert "quarantined" in (mark.get_attribute("class") or "")
+        assert got[f"fact-{fact_id}"] == text[start:end]
+        row = page.locator(f"#row-fact-{fact_id}")
+        assert all(r in row.inner_text() for r in reasons)
+        loaded_bg = page.evaluate(
+            "getComputedStyle(document.querySelector('mark.fact:not(.quarantined)'))"
+            ".backgroundImage"
+        )
+        held_bg = mark.evaluate("m => getComputedStyle(m).backgroundImage")
+        assert held_bg != loaded_bg and "gradient" in held_bg
+    # the script in the article is shown as text, never run
+    assert "<script>document.title='pwned'</script>" in page.locator("#text").inner_text()
+    assert page.locator("script").count() == 0
+    assert page.title() != "pwned"
+    # hovering a highlight gives the fact's details
+    (fid, value, unit) = q(
+        db,
+        "SELECT fact_id, value, unit FROM facts WHERE doc_id = ? AND metric = 'party_members'",
+        [EXTRA_DOC],
+    )[0]
+    title = page.locator(f"mark#fact-{fid}").get_attribute("title")
+    assert title.startswith(f"party_members: {int(value)} {unit}") and "data quality: pass" in title
+    page.close()
+
+
+def test_show_writes_a_missing_page_and_prints_its_path(built):
+    db, env = built["db"], built["env"]
+    page = db.parent / "reports" / "documents" / "sample_05_kcn_thaibinh_2023.html"
+    page.unlink(missing_ok=True)
+    done = cli("show", "sample_05_kcn_thaibinh_2023", "--warehouse", str(db), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(page) and page.is_file()
+    assert 'id="fact-' in page.read_text(encoding="utf-8")
+    missing = cli("show", "no_such_doc", "--warehouse", str(db), env=env)
+    assert missing.returncode == 1 and "no_such_doc" in missing.stderr
+    report = cli("report", "--warehouse", str(db), env=env)
+    assert report.returncode == 0
+    assert f"Run report: {db.parent / 'reports' / 'run-'}" in report.stdout
