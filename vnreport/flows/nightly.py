@@ -90,7 +90,9 @@ def validate_task(facts, reports, *, run_id: str, warehouse: str):
 
 
 @task(name="load")
-def load_task(warehouse: str, run: dict, documents, validation, failures: list[Failure]) -> dict:
+def load_task(
+    warehouse: str, run: dict, documents, validation, failures: list[Failure], fetch_state
+) -> dict:
     from vnreport.warehouse.load import load_run
 
     return load_run(
@@ -102,6 +104,7 @@ def load_task(warehouse: str, run: dict, documents, validation, failures: list[F
         quarantine=validation.quarantine,
         dq_results=validation.dq_results,
         failures=failures,
+        fetch_state=fetch_state,
     )
 
 
@@ -183,7 +186,7 @@ def nightly(
         finished_at=_now(),
     )
     run["summary_md"] = summary_markdown(run, validation)
-    loaded = load_task(warehouse, run, documents, validation, failures)
+    loaded = load_task(warehouse, run, documents, validation, failures, found.updated_rows())
     create_markdown_artifact(
         markdown=run["summary_md"], key="nightly-run-summary", description="vnreport run summary"
     )

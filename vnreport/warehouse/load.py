@@ -194,9 +194,16 @@ def load_run(
     quarantine: pl.DataFrame,
     dq_results: pl.DataFrame,
     failures: list[Failure],
+    fetch_state: list[dict] | None = None,
     lock_timeout: float = 600.0,
 ) -> dict[str, int]:
-    """Load one run in one transaction; returns what changed, by table."""
+    """Load one run in one transaction; returns what changed, by table.
+
+    `fetch_state` (per-URL conditional-request memory) is written in the same
+    transaction, so the state never runs ahead of the documents it describes.
+    """
+    from vnreport.warehouse.fetch_state import save_state
+
     run_id = run.get("run_id")
     if not run_id:
         raise LoadError("run: run_id is missing")
@@ -237,6 +244,7 @@ def load_run(
         con.execute("BEGIN TRANSACTION")
         try:
             counts = _load(con, run, run_id, reports, facts, failure_rows)
+            counts["fetch_state"] = save_state(con, fetch_state or [])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
