@@ -1,7 +1,7 @@
 """Every example question in the docs runs, read-only, on a realistically loaded warehouse.
 
-The SQL is read from README.md under `## Example questions (SQL)` when the README has that
-section, else from docs/queries.md, so the questions analysts copy are the ones tested.
+The SQL is read from README.md under `## Example questions (SQL)`, so the questions analysts
+copy are the ones tested.
 """
 
 from __future__ import annotations
@@ -22,15 +22,10 @@ HEADING = "## Example questions (SQL)"
 
 
 def example_queries() -> list[tuple[str, str]]:
-    readme = REPO / "README.md"
-    text = ""
-    if readme.exists():
-        body = readme.read_text(encoding="utf-8")
-        if HEADING in body:
-            section = body.split(HEADING, 1)[1]
-            text = re.split(r"\n## (?!#)", section, maxsplit=1)[0]
-    if not text:
-        text = (REPO / "docs" / "queries.md").read_text(encoding="utf-8")
+    body = (REPO / "README.md").read_text(encoding="utf-8")
+    assert HEADING in body, f"README.md has no {HEADING!r} section"
+    section = body.split(HEADING, 1)[1]
+    text = re.split(r"\n## (?!#)", section, maxsplit=1)[0]
     out, title = [], ""
     for line_block in re.finditer(r"^### ([^\n]+)$|```sql\n(.*?)```", text, re.M | re.S):
         if line_block.group(1):
