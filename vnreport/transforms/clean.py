@@ -35,8 +35,8 @@ from vnreport.transforms.encoding import Decoded, decode_bytes
 # Real article pages are far smaller; past this the tail is page scaffolding or
 # an attack on the parser, and parsing it would only cost time and memory.
 MAX_MARKUP_CHARS = 2_000_000
-MIN_TEXT_CHARS = 80
-LONG_BLOCK = 300  # longer than any headline, stamp, counter or widget line  # below this a generic extraction is retried without class hints
+MIN_TEXT_CHARS = 80  # below this a generic extraction is retried without class hints
+LONG_BLOCK = 300  # longer than any headline, stamp, counter or widget line
 
 
 def _is_binary(data: bytes) -> bool:
