@@ -6,6 +6,7 @@ The second night must send only conditional requests and process nothing.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +72,18 @@ def test_nightly_over_http_fetches_once_then_only_asks_conditionally(portal, tmp
         h.path for h in portal.hits if not h.conditional and h.path != "/robots.txt"
     ]
     assert "0 new, 0 changed" in second.stdout
+
+    # a new extractor version would be applied this way: from the stored pages, asking no one
+    portal.reset_log()
+    again = subprocess.run(
+        [sys.executable, "-m", "vnreport.flows.cli", "reprocess", "--config", str(config),
+         "--warehouse", str(db)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert portal.hits == []
+    read = int(re.search(r"(\d+) documents read", again.stdout).group(1))
+    assert read >= docs[0][0]
+    with duckdb.connect(str(db), read_only=True) as con:
+        after = con.execute("select count(*) from facts").fetchall()
+    assert after == facts

@@ -41,6 +41,10 @@ def run(
     console = Console(stderr=True)
     with console.status("Running the nightly pipeline…"):
         result = flow(config=str(config), warehouse=str(warehouse), batch_size=batch_size)
+    _print_result(result, warehouse)
+
+
+def _print_result(result: dict, warehouse: Path) -> None:
     typer.echo(
         f"run {result['run_id']}: {result['documents_read']} documents read "
         f"({result['documents_new']} new, {result['documents_changed']} changed, "
@@ -54,6 +58,17 @@ def run(
     summary = paths.dq_dir(warehouse) / "summary.html"
     if summary.exists():
         typer.echo(f"run summary: {summary}")
+
+
+def reprocess(
+    config: Path = typer.Option(Path("sources.yaml"), "--config", help="Sources declaration."),
+    warehouse: Path = typer.Option(paths.DEFAULT_WAREHOUSE, "--warehouse", help="DuckDB file."),
+) -> None:
+    """Re-clean and re-extract every stored page (folders and the raw store); fetch nothing."""
+    from vnreport.flows.nightly import nightly
+
+    result = nightly(config=str(config), warehouse=str(warehouse), reprocess=True)
+    _print_result(result, warehouse)
 
 
 def serve(
@@ -81,4 +96,5 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
+    app.command("reprocess")(reprocess)
     app.command("serve")(serve)

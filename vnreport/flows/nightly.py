@@ -32,12 +32,16 @@ def _now() -> str:
 
 
 @task(name="discover")
-def discover_task(config: str, warehouse: str) -> tuple[discover.DiscoveryResult, dict[str, dict]]:
+def discover_task(
+    config: str, warehouse: str, offline: bool = False
+) -> tuple[discover.DiscoveryResult, dict[str, dict]]:
     from vnreport.warehouse.fetch_state import load_state
 
     sources = load_sources(Path(config))
-    state = load_state(Path(warehouse))
-    result = discover.discover(sources, state, paths.output_dir(Path(warehouse)) / "raw")
+    raw_root = paths.output_dir(Path(warehouse)) / "raw"
+    if offline:
+        return discover.from_store(sources, raw_root), discover.profiles(sources)
+    result = discover.discover(sources, load_state(Path(warehouse)), raw_root)
     return result, discover.profiles(sources)
 
 
@@ -130,8 +134,13 @@ def nightly(
     config: str = "sources.yaml",
     warehouse: str = str(paths.DEFAULT_WAREHOUSE),
     batch_size: int = BATCH_SIZE,
+    reprocess: bool = False,
 ) -> dict:
-    """One pipeline run: discover, clean+extract in batches, normalize, validate, load, report."""
+    """One pipeline run: discover, clean+extract in batches, normalize, validate, load, report.
+
+    `reprocess`: fetch nothing; re-read folders and the stored raw pages and
+    process every document again, whatever its hash and extractor version.
+    """
     from vnreport.expectations.validate import summary_markdown
     from vnreport.transforms.extract import EXTRACTOR_VERSION
 
@@ -146,11 +155,13 @@ def nightly(
         "status": "running",
     }
 
-    found, profiles = discover_task(config, warehouse)
+    found, profiles = discover_task(config, warehouse, offline=reprocess)
     raws = found.raws
     failures = found.failures + found.skipped
     known = known_documents_task(warehouse)
     todo, change_counts = batching.split_by_change(raws, known, EXTRACTOR_VERSION)
+    if reprocess:
+        todo = raws
     logger.info("%d documents read, %d to process", len(raws), len(todo))
 
     size = max(1, batch_size)

@@ -171,6 +171,30 @@ def discover(
     return result
 
 
+def from_store(sources: Iterable[Source], raw_root: Path | None) -> DiscoveryResult:
+    """Discovery without the network: folders as usual, web sources from the raw page store.
+
+    This is what `vnreport reprocess` reads, so a new extractor version can be
+    applied to every page ever fetched without asking any site again.
+    """
+    from vnreport.transforms import rawstore
+
+    web = [s for s in sources if s.kind in WEB_KINDS]
+    result = discover([s for s in sources if s.kind not in WEB_KINDS], None, raw_root)
+    for source in web:
+        result.counts.setdefault(source.name, dict.fromkeys(COUNT_KEYS, 0))
+        for page in rawstore.iter_pages(raw_root, source=source.name) if raw_root else ():
+            try:
+                result.raws.append(page.load())
+                result.count(source.name, "unchanged")
+            except (OSError, rawstore.RawStoreError) as exc:
+                result.failures.append(
+                    Failure(page.doc_id, page.meta.get("uri", ""), "read", str(exc))
+                )
+                result.count(source.name, "failed")
+    return result
+
+
 def read_sources(
     sources: Iterable[Source],
     *,
