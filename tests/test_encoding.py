@@ -145,3 +145,21 @@ def test_clean_document_honours_rawdoc_charset() -> None:
     doc = clean_document(raw)
     assert doc.meta["encoding"] == "cp1258"
     assert VI in doc.text
+
+
+def test_tcvn3_body_in_a_unicode_page_converts_only_the_body() -> None:
+    body = (
+        "N¨m 2023, §¶ng ñy Khèi kÕt n¹p 69 ®¶ng viªn míi. C¸c chi bé vµ c¸c doanh nghiÖp "
+        "cña Khèi ®\xadîc biÓu d\xad¬ng; ng\xadêi lao ®éng cã viÖc lµm æn ®Þnh."
+    )
+    page = (
+        "<html><body><ul class='menu'><li>Trang chủ</li><li>Tin tức - Sự kiện</li>"
+        "<li>Café sáng</li></ul><div class='content'><p>" + body + "</p><p>" + body + "</p>"
+        "</div></body></html>"
+    )
+    dec = decode_bytes(page.encode("utf-8"))
+    assert dec.legacy_encoding == "tcvn3"
+    assert "Năm 2023, Đảng ủy Khối kết nạp 69 đảng viên mới" in dec.text
+    assert "Trang chủ" in dec.text and "Tin tức - Sự kiện" in dec.text
+    assert "Café sáng" in dec.text  # Latin-1 letters without TCVN3 signs stay as they are
+    assert "class='menu'" in dec.text

@@ -114,6 +114,27 @@ def tcvn3_to_unicode(text: str) -> str:
     return unicodedata.normalize("NFC", text.translate(TCVN3_TABLE))
 
 
+_SEGMENTS = re.compile(r"(<[^>]*>|\n)")
+_TCVN3_ONLY = frozenset("µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞ«¬\xad¡¢§£¤¥¦")
+
+
+def convert_tcvn3_segments(text: str) -> str:
+    """TCVN3 -> Unicode, one text segment (between tags or line breaks) at a time.
+
+    Pages often mix a Unicode menu with a body typed in TCVN3. A segment is
+    converted only when every character is in the Latin-1 range (Unicode
+    Vietnamese almost always has ư, ơ, đ or a letter with a tone outside it)
+    and it holds a character TCVN3 text is full of; the rest is left alone, so
+    real Unicode and markup survive the conversion untouched.
+    """
+    parts = _SEGMENTS.split(text)
+    for i in range(0, len(parts), 2):
+        seg = parts[i]
+        if seg and max(seg) <= "\xff" and not _TCVN3_ONLY.isdisjoint(seg):
+            parts[i] = seg.translate(TCVN3_TABLE)
+    return unicodedata.normalize("NFC", "".join(parts))
+
+
 def _finish(text: str, encoding: str, method: str, note: str | None = None) -> Decoded:
     text = unicodedata.normalize("NFC", text)
     legacy = detect_legacy(text) if not text.isascii() else None
@@ -124,7 +145,7 @@ def _finish(text: str, encoding: str, method: str, note: str | None = None) -> D
         if encoding == "cp1258":
             with contextlib.suppress(UnicodeError, ValueError):
                 text = unicodedata.normalize("NFD", text).encode("cp1258").decode("cp1252")
-        text = tcvn3_to_unicode(text)
+        text = convert_tcvn3_segments(text)
         converted = True
     return Decoded(text, encoding, method, legacy, converted, note)
 
