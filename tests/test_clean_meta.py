@@ -109,3 +109,12 @@ def test_parse_date_forms() -> None:
     assert parse_date("March 5, 2024") == "2024-03-05"
     assert parse_date("32/13/2024") is None
     assert parse_date("không có ngày") is None
+
+
+def test_title_that_is_only_the_site_name_yields_to_the_headline() -> None:
+    doc = page(
+        '<meta property="og:site_name" content="Cổng TTĐT tỉnh Hà Nam"><title>Cổng TTĐT tỉnh Hà Nam</title>',
+        before="<h1>Đảng bộ Khối tổng kết năm 2023</h1>",
+    )
+    assert doc.title == "Đảng bộ Khối tổng kết năm 2023"
+    assert doc.text.startswith("Đảng bộ Khối tổng kết năm 2023\n\n")

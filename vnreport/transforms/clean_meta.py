@@ -254,6 +254,8 @@ def page_metadata(
     og = next((metas[k] for k in TITLE_META if metas.get(k)), None)
     ld_title = next((o["headline"] for o in objs if isinstance(o.get("headline"), str)), None)
     html_title = clean_title(metas.get("<title>"), found["site"])
+    if html_title and found["site"] and html_title.casefold() == found["site"].casefold():
+        html_title = None  # a <title> that is only the site's name says nothing of the article
     title = None
     ref = og or ld_title or html_title
     for h in h1:
