@@ -194,6 +194,7 @@ TAG_WEIGHT = {
 }
 FLAGGED_VOTE = 0.3  # weight of a paragraph's vote from inside flagged furniture
 MIN_VOTE_CHARS = 25
+P_LINK_DENSITY = 0.8  # a short paragraph that is mostly a link points elsewhere
 SIBLING_PROSE_CHARS = 80
 LEAD_TAGS = frozenset(["div", "section", "h2", "h3", "h4", "blockquote"])
 WIDEN_RATIO = 1.3  # widen to an ancestor holding this much more prose than the winner
@@ -724,7 +725,7 @@ class Writer:
             # a link list, unless it also holds real prose (then its parts are judged)
             return (d > 0.5 and t - tree.llen[i] < 200) or (d > 0.3 and t < 300)
         if name in ("p", "li", "dd", "dt", "td", "th") or name in HEADINGS:
-            return d > 0.8 and t < 300
+            return d > P_LINK_DENSITY and t < 300
         return False
 
 
