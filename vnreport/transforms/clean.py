@@ -153,7 +153,7 @@ def filter_blocks(
                 continue
             m = R.patterns()["source"].match(text)
             if m:
-                notes.setdefault("source_line", m.group(1).strip())
+                notes["source_line"] = m.group(1).strip()  # the last one credits the article
         out.append(text)
         out_kinds.append(kind)
     if dropped:

@@ -9,7 +9,8 @@ article's own sentences pass untouched.
 
 Decisions worth knowing downstream:
 - `Nguồn: ...` lines stay in the text (a reader cites them; the extractor reads
-  the document's source from them) and the value is also copied to
+  the document's source from them) and the value of the last one (the credit
+  that closes an article, not a note under a table) is also copied to
   meta["source_line"].
 - A bare URL line is dropped from the text (its digits are not facts) and kept
   as meta["source_url"].
@@ -141,7 +142,7 @@ def clean_plain_text(raw_text: str) -> TextResult:
                     m = R.patterns()["source"].match(x)
                     if m:
                         kept.append(x)
-                        meta.setdefault("source_line", m.group(1).strip())
+                        meta["source_line"] = m.group(1).strip()
                 dropped["related_list"] = dropped.get("related_list", 0) + len(rest)
                 break
             # In the middle: drop the run of short headline lines that follows.
@@ -159,7 +160,7 @@ def clean_plain_text(raw_text: str) -> TextResult:
             continue
         m = R.patterns()["source"].match(line)
         if m:
-            meta.setdefault("source_line", m.group(1).strip())
+            meta["source_line"] = m.group(1).strip()
         kept.append(line)
 
     body = kept[1:]
