@@ -1,18 +1,21 @@
 """Generic main-content extraction from an HTML page with BeautifulSoup.
 
-The page is parsed once (lxml). One iterative pass over the tree records, per
-element, its own text length, commas, and a furniture verdict (nav/footer/aside
-tags; class or id words such as share, comment, related, sidebar; see
+Before the one lxml parse, script/style/svg/comments and nav/aside/footer are
+cut out of the source text (they never hold the article, and they are a large
+share of a portal's markup). One iterative pass over the tree then records,
+per element, its own text length, commas, and a furniture verdict (header/form
+tags; class or id words such as share, comment, related, sidebar, counter; see
 furniture.yaml); a bottom-up sweep over that list sums text and link-text
-lengths. Paragraph-like elements then vote for their ancestors (the
-readability idea: the article is the element whose children hold the most
-prose), discounted by link density; votes from inside furniture count less.
-The winner and its prose-bearing siblings are written out as blocks, skipping
-furniture sub-blocks and link-heavy lists on the way.
+lengths. Every block element votes with its own running text for itself or
+its parent and their ancestors (the readability idea: the article is the
+element that holds the most prose), discounted by link density; votes from
+inside furniture count less. The winner is widened to an ancestor that holds
+clearly more prose, joined by a lead (sapo) sibling, and written out as
+blocks, skipping furniture sub-blocks and link-heavy lists on the way.
 
-A furniture verdict is never final on its own: layout wrappers are often named
-"content-with-sidebar" or "header-style-2", so a flagged element that holds
-most of the chosen article's text is kept.
+A furniture verdict from a class name is never final on its own: layout
+wrappers are often named "content-with-sidebar" or "header-style-2", so a
+flagged element that holds most of the chosen article's text is kept.
 
 No step re-walks the tree with get_text or find_all: every statistic comes from
 the arrays built in the one pass, so the cost stays a small fraction of the
