@@ -46,14 +46,20 @@ LIST_JOIN_RE = re.compile(
 ADJACENT_GAP_RE = re.compile(
     rf"^(?:{_SP}|[:,])*(?:(?:được|là|đạt|lên|có|gồm|tổng cộng|tổng số|cho){_SP}*)*$", re.I
 )
+# The words that tie a rate to the fact just stated: a plan ratio (`đạt 76,3% kế hoạch`),
+# a growth rate (`, tăng 6,4% so với năm trước`) or a share (`, chiếm 14,6% tổng số`).
 PCT_JOIN_RE = re.compile(
     rf"^(?:{_SP}|,)*(?:so với[^,;()]{{0,25}})?[(\[]?{_SP}*"
-    rf"(?:=|bằng|đạt|vượt|tương đương|tương ứng|so với kế hoạch)?"
-    rf"{_SP}*(?:khoảng|trên|hơn|gần)?{_SP}*$",
+    rf"(?:=|bằng|đạt|vượt|tương đương|tương ứng|so với kế hoạch|tăng|giảm|chiếm|tăng thêm)?"
+    rf"{_SP}*(?:khoảng|trên|hơn|gần|xấp xỉ)?{_SP}*$",
     re.I,
 )
-GROWTH_AFTER_RE = re.compile(
-    rf"{_SP}*\)?{_SP}*so với{_SP}+(?:cùng kỳ|năm|quý|tháng|đầu năm|đầu nhiệm kỳ|trước)", re.I
+# `16 tổ chức ... được xếp loại “Hoàn thành xuất sắc” (chiếm 27,6%)`: a rate in parentheses
+# right after the clause that stated the count.
+PAREN_PCT_BEFORE_RE = re.compile(
+    rf"\({_SP}*(?:=|bằng|đạt|vượt|tăng|giảm|chiếm|tương đương|tương ứng)?{_SP}*"
+    rf"(?:khoảng|trên|hơn|gần|xấp xỉ)?{_SP}*$",
+    re.I,
 )
 PCT_PLAN_AFTER_RE = re.compile(rf"{_SP}*\)?{_SP}*(?:so với{_SP}+)?(?:kế hoạch|KH|chỉ tiêu)", re.I)
 # `trong đó có 02 đồng chí ...`: a part of the fact before, never a total of its own kind.
@@ -647,8 +653,10 @@ def _attach_pct(rd: _Reader, facts: list[_Fact], q: Quantity) -> bool:
         re.I,
     ):
         return False
-    if GROWTH_AFTER_RE.match(t, q.end) and t[q.end : q.end + 1] != ")":
-        return False  # `vượt 12% so với cùng kỳ`: growth, a fact of its own
+    if q.qualifier in ("approx", "nearly", "under", "estimated") or (
+        q.qualifier == "over" and not t.startswith("vượt", q.qualifier_start or 0)
+    ):
+        return False  # `chiếm khoảng 12%`: a hedged rate is a fact of its own (pct has no hedge)
     for f in reversed(facts):
         if f.start < s_start:
             return False
@@ -660,10 +668,17 @@ def _attach_pct(rd: _Reader, facts: list[_Fact], q: Quantity) -> bool:
         plain = re.sub(r"\([^()]*\)", "", gap)
         in_parens = t[max(0, qs - 1) : qs] == "(" or re.search(r"\([^()]*$", t[qs - 12 : qs])
         share = f.q.denominator and abs(f.value / f.q.denominator * 100 - q.value) < 0.6
+        own_parens = (
+            f.unit in ("person", "org", "count")
+            and PAREN_PCT_BEFORE_RE.search(t, max(0, qs - 16), qs)
+            and len(plain) <= 100
+            and not re.search(r"[;:]", plain)
+        )
         if (
             PCT_JOIN_RE.match(gap)
             or (PCT_PLAN_AFTER_RE.match(t, q.end) and len(plain) <= 100 and ";" not in plain)
             or (in_parens and share and ";" not in plain)
+            or own_parens
         ):
             f.pct = q.value
             if len(gap) <= 40:

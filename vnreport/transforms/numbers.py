@@ -65,6 +65,8 @@ MONEY_RE = re.compile(
     rf"|{SPACE}*/{SPACE}*tháng|{SPACE}*/{SPACE}*người{SPACE}*/{SPACE}*năm)?",
     re.I,
 )
+# `1 tỷ 250 triệu`, `2 triệu 500 nghìn`: the remainder in a smaller scale word, one amount.
+COMPOUND_RE = re.compile(rf"{SPACE}+(\d{{1,3}}(?:,\d+)?){SPACE}*(nghìn|ngàn|triệu)(?!\w)", re.I)
 RANGE_SEP_RE = re.compile(rf"{SPACE}*(?:[-–—]|đến|tới){SPACE}*", re.I)
 RATIO_SEP_RE = re.compile(rf"{SPACE}*/{SPACE}*")
 
@@ -213,7 +215,8 @@ COUNTING_WORD_BEFORE_RE = re.compile(r"(?:thứ|lần|số|khóa|mỗi|từng|c�
 WORD_DASH_BEFORE_RE = re.compile(r"[^\W\d_][\s\u00a0]*[-–—][\s\u00a0]*$")
 VERSION_RE = re.compile(r"\d\.0")
 WORD_BEFORE_RE = re.compile(r"[^\W\d_]{2,}[\s\u00a0]*$")
-CLOCK_BEFORE_RE = re.compile(r"\d[\s\u00a0]*(?:[:hg]|giờ)[\s\u00a0]*$")
+# `14:30`, `8h30`, `14 giờ 30`; not `năm 2020: 27/34` (a year, then a colon and a count)
+CLOCK_BEFORE_RE = re.compile(r"(?<!\d)\d{1,2}(?::|[\s\u00a0]*(?:h|g|giờ)[\s\u00a0]*)$")
 SLASH_DIGIT_AFTER_RE = re.compile(r"[\s\u00a0]*/[\s\u00a0]*\d")
 DAY_MONTH_AFTER_RE = re.compile(r"/(\d{1,2})(?!\d)(?![\s\u00a0]*[^\W\d_])")
 
@@ -342,6 +345,20 @@ def _scale_after(text: str, pos: int) -> tuple[float, int]:
     return mult, m.end()
 
 
+def _compound_rest(text: str, pos: int, mult: float, q: Quantity) -> int:
+    """Add `250 triệu` to `1 tỷ` when a smaller scale word follows; returns the new end."""
+    while True:
+        m = COMPOUND_RE.match(text, pos)
+        if not m:
+            return pos
+        small = SCALES[m.group(2).lower()]
+        part, _ = parse_digits(m.group(1))
+        if small >= mult or part * small >= mult:
+            return pos
+        q.value += part * small
+        mult, pos = small, m.end()
+
+
 def _is_date_or_code(text: str, num_start: int, num_end: int, left: str) -> bool:
     """`30/3/2024`, `29/12`, `1/2024`, `475-TB/ĐUK`, `123/QĐ-UB`: names of days and documents."""
     after = text[num_end : num_end + 12]
@@ -420,6 +437,8 @@ def find_quantities(text: str) -> list[Quantity]:
                 q.denominator *= mult
             q.scaled = True
             pos = pos2
+            if q.value_max is None and q.denominator is None:
+                pos = _compound_rest(text, pos, mult, q)
             i = _skip_tokens(tokens, i, pos)
         m = PCT_RE.match(text, pos)
         if m:
