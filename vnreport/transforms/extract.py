@@ -69,6 +69,19 @@ SUBSET_BEFORE_RE = re.compile(
     re.I,
 )
 SUBSET_MARK_RE = re.compile(r"(?<!\w)(?:trong đó|trong số đó)(?!\w)", re.I)
+# `mỗi căn trị giá 60 triệu đồng`, `mỗi suất 1,5 triệu đồng`: the price of one item, not a total.
+PER_ITEM_BEFORE_RE = re.compile(
+    rf"(?<!\w)mỗi(?:{_SP}+[^\W\d_]+){{1,3}}?{_SP}*,?{_SP}*"
+    rf"(?:(?:trị giá|có giá trị|giá trị|là|gồm|được hỗ trợ|hỗ trợ|tương đương){_SP}*)?"
+    rf"(?:khoảng|trên|gần|hơn|từ)?{_SP}*$",
+    re.I,
+)
+# What may stand between a subject and an amount in a clause that repeats the shape of the
+# one before it (`A đạt doanh thu 186,5 tỷ đồng; B đạt 47,2 tỷ đồng`).
+ELLIPSIS_VERB_RE = re.compile(
+    rf"(?:^|{_SP})(?:cũng{_SP}+)?(?:ước{_SP}+)?(?:đạt|được|có){_SP}*(?:được{_SP}*)?$", re.I
+)
+MONEY_METRICS = frozenset(["revenue_vnd", "profit_vnd", "budget_contribution_vnd"])
 FROM_BEFORE_RE = re.compile(rf"(?<!\w)từ{_SP}*$", re.I)
 TO_AFTER_RE = re.compile(rf"{_SP}*(?:lên|xuống)(?!\w)", re.I)
 BREAKDOWN_END_RE = re.compile(rf"{_SP}*(?:\(|[,;.)]|và(?!\w)|$)")
@@ -415,6 +428,7 @@ def extract_facts(
     prev_win = 0
     prev_noun_end = -1
     prev_head = 0
+    last_money_end = -1  # where the clause's last amount or rate ended
     for q in find_quantities(t):
         if table_spans and any(a <= q.start < b for a, b in table_spans):
             continue  # read by _table_facts
@@ -428,6 +442,11 @@ def extract_facts(
         else:
             win = c_start
         head_qs = prev_head if joined else qs
+        money_like = q.is_money or (q.scaled and q.value >= 1e6)
+        if money_like and not joined:
+            # `doanh thu của 26 doanh nghiệp ... ước đạt 7.815 tỷ đồng`: a count naming whose
+            # money it is does not end the money's cue; an earlier amount does
+            win = max(last_money_end, c_start)
         win = max(win, qs - 160, c_start)
         if q.is_pct and _attach_pct(rd, facts, q):
             continue
@@ -447,9 +466,15 @@ def extract_facts(
             or bool(FROM_BEFORE_RE.search(t, max(0, qs - 6), qs) and TO_AFTER_RE.match(t, q.end))
         )
         breakdown_ok = subset and BREAKDOWN_END_RE.match(t, generic_end)
+        whole = _paren_whole(t, facts, c_start, qs)
+        per_item = money_like and PER_ITEM_BEFORE_RE.search(t, max(0, qs - 40), qs)
         for rule in _candidate_rules(cat, q, first):
+            if per_item and rule.metric != "other":
+                continue
             if subset and rule.metric != "other" and not (rule.breakdown and breakdown_ok):
                 continue  # a part of a whole, unless a plain split by kind (269 đảng bộ cơ sở, ...)
+            if whole is not None and rule.metric == whole.metric:
+                continue  # `17 chi bộ trực thuộc (9 chi bộ nông trường, ...)`: parts of the total
             if best is not None and rule.priority < best[0][0]:
                 break
             got = _match_rule(rd, rule, q, win, c_end, head_qs, generic_end)
@@ -475,6 +500,8 @@ def extract_facts(
                 fact.label = rule.label + ": " + _label(t, q, noun_end, c_end)
         else:
             fact = _other(rd, q, qs, c_end)
+            if fact is not None and money_like and not per_item and subject is not None:
+                _borrow_metric(rd, facts, fact, c_start, qs)
         if fact is None:
             continue
         if fact.metric == "other" and fact.label is None:
@@ -484,6 +511,8 @@ def extract_facts(
         fact.scope = "context" if _is_context(rd, q.start) else "org"
         facts.append(fact)
         prev_q, prev_win, prev_noun_end, prev_head = q, win, fact.noun_end, head_qs
+        if money_like or q.is_pct:
+            last_money_end = q.end
     facts.sort(key=lambda f: f.start)
     first_break = t.find("\n")
     headline_end = first_break if 0 < first_break <= 300 else 0
@@ -618,6 +647,33 @@ def _table_fact(rd: _Reader, label: str, nums: dict) -> _Fact:
     if metric == "other":
         f.label = re.sub(r"\s+", " ", label).strip()
     return f
+
+
+def _paren_whole(t: str, facts: list[_Fact], c_start: int, qs: int) -> _Fact | None:
+    """The fact stated right before an open parenthesis that `qs` sits in, if any."""
+    open_at = t.rfind("(", c_start, qs)
+    if open_at < 0 or ")" in t[open_at:qs]:
+        return None
+    for f in reversed(facts):
+        if f.noun_end <= open_at:
+            return f if not t[f.noun_end : open_at].strip() else None
+    return None
+
+
+def _borrow_metric(rd: _Reader, facts: list[_Fact], fact: _Fact, c_start: int, qs: int) -> None:
+    """`A đạt doanh thu 186,5 tỷ đồng; B đạt 47,2 tỷ đồng`: an amount with no cue of its own,
+    said of another subject in a clause built like the one before, means the same thing."""
+    if not ELLIPSIS_VERB_RE.search(rd.t, max(c_start, qs - 20), qs):
+        return
+    s_start, _ = rd.sentence(qs)
+    for f in reversed(facts):
+        if f.start < s_start or f.start >= c_start and f.q.is_money:
+            return  # none in this sentence, or this clause already spent its cue
+        if f.metric in MONEY_METRICS and f.scope == "org":
+            fact.metric, fact.unit, fact.label = f.metric, "vnd", None
+            return
+        if f.q.is_money or f.q.scaled:
+            return
 
 
 def _after_subset_marker(rd: _Reader, facts: list[_Fact], c_start: int, qs: int) -> bool:
