@@ -14,12 +14,20 @@ def run(
     warehouse: Path = typer.Option(paths.DEFAULT_WAREHOUSE, "--warehouse", help="DuckDB file."),
     batch_size: int = typer.Option(200, "--batch-size", min=1, help="Documents per task."),
     runner: str = typer.Option(
-        "threads", "--task-runner", help="threads, or dask to run batches on a Dask cluster."
+        "threads",
+        "--task-runner",
+        help="threads (one process), processes (a local pool of --workers), "
+        "or dask to run batches on a Dask cluster.",
     ),
     dask_address: str = typer.Option(
         None, "--dask-address", help="Scheduler of an existing Dask cluster (tcp://host:8786)."
     ),
-    workers: int = typer.Option(2, "--workers", min=1, help="Local Dask workers when no address."),
+    workers: int = typer.Option(
+        2, "--workers", min=1, help="Local worker processes (processes, or dask without address)."
+    ),
+    in_flight: int = typer.Option(
+        None, "--in-flight", min=1, help="Batches submitted ahead (default: twice the workers)."
+    ),
 ) -> None:
     """Run the nightly pipeline once, without needing a Prefect server."""
     from vnreport.config import ConfigError, load_sources
@@ -34,13 +42,20 @@ def run(
 
     from vnreport.flows.nightly import nightly, task_runner
 
-    if runner not in ("threads", "dask"):
-        typer.echo(f"error: --task-runner must be threads or dask, got {runner!r}", err=True)
+    if runner not in ("threads", "processes", "dask"):
+        typer.echo(
+            f"error: --task-runner must be threads, processes or dask, got {runner!r}", err=True
+        )
         raise typer.Exit(2)
     flow = nightly.with_options(task_runner=task_runner(runner, dask_address, workers))
     console = Console(stderr=True)
     with console.status("Running the nightly pipeline…"):
-        result = flow(config=str(config), warehouse=str(warehouse), batch_size=batch_size)
+        result = flow(
+            config=str(config),
+            warehouse=str(warehouse),
+            batch_size=batch_size,
+            in_flight=in_flight or max(4, 2 * workers),
+        )
     _print_result(result, warehouse)
 
 

@@ -3,11 +3,22 @@
 Every step is a plain function from `vnreport.transforms`, `vnreport.expectations`
 or `vnreport.warehouse`; the flow decides what runs in which order, batches the
 per-document work, and publishes the run summary as an artifact.
+
+A run streams: folder files are known by path and hash until their batch reads
+them, each batch is read, cleaned, extracted and normalized in one task (on a
+thread, a process or a Dask worker) and its frames are spilled to Parquet under
+a run temp dir as soon as it returns, with a bounded number of batches in
+flight. Near-duplicates are found across batches from LSH keys; validation and
+the single DuckDB load (one transaction, in the flow's process) read the spill.
+Tasks take no input cache keys: hashing frames and page batches would cost more
+than the work they describe.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,92 +28,80 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NONE  # noqa: E402
 
 from vnreport import paths  # noqa: E402
 from vnreport.config import load_sources  # noqa: E402
-from vnreport.records import CleanDoc, Failure, RawDoc  # noqa: E402
+from vnreport.records import Failure  # noqa: E402
 from vnreport.transforms import batch as batching  # noqa: E402
-from vnreport.transforms import discover  # noqa: E402
 
 BATCH_SIZE = 200
+IN_FLIGHT = 4  # batches submitted ahead of the one being collected
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@task(name="discover")
-def discover_task(
-    config: str, warehouse: str, offline: bool = False
-) -> tuple[discover.DiscoveryResult, dict[str, dict]]:
+@task(name="discover", cache_policy=NONE)
+def discover_task(config: str, warehouse: str, offline: bool = False):
+    from vnreport.transforms import discover
     from vnreport.warehouse.fetch_state import load_state
 
     sources = load_sources(Path(config))
     raw_root = paths.output_dir(Path(warehouse)) / "raw"
-    if offline:
-        return discover.from_store(sources, raw_root), discover.profiles(sources)
-    result = discover.discover(sources, load_state(Path(warehouse)), raw_root)
-    return result, discover.profiles(sources)
+    state = None if offline else load_state(Path(warehouse))
+    found = batching.discover_lazy(sources, state, raw_root, offline=offline)
+    return found, discover.profiles(sources)
 
 
-@task(name="known-documents")
+@task(name="known-documents", cache_policy=NONE)
 def known_documents_task(warehouse: str) -> dict[str, tuple[str, str]]:
     from vnreport.warehouse.load import known_documents
 
     return known_documents(Path(warehouse))
 
 
-@task(name="clean")
-def clean_task(raws: list[RawDoc], profiles: dict[str, dict]) -> batching.BatchResult:
-    return batching.clean_batch(raws, profiles)
-
-
-@task(name="merge-duplicates")
-def dedup_task(docs: list[CleanDoc]) -> tuple[list[CleanDoc], list]:
-    from vnreport.transforms.dedup import merge_duplicates
-
-    return merge_duplicates(docs)
-
-
-@task(name="extract")
-def extract_task(docs: list[CleanDoc]) -> batching.BatchResult:
-    return batching.extract_batch(docs)
-
-
-@task(name="normalize")
-def normalize_task(result: batching.BatchResult, *, extractor_version: str, run_id: str):
-    from vnreport.transforms import normalize
-
-    reports = normalize.reports_frame(result.doc_fields)
-    lengths = {d.doc_id: len(d.text) for d in result.docs}
-    facts = normalize.facts_frame(
-        result.facts, reports, lengths, extractor_version=extractor_version, run_id=run_id
+@task(name="clean-extract-normalize", cache_policy=NONE)
+def process_task(
+    items: list, profiles: dict[str, dict], *, extractor_version: str, run_id: str
+) -> batching.BatchFrames:
+    return batching.process_frames(
+        items, profiles, extractor_version=extractor_version, run_id=run_id
     )
-    documents = normalize.documents_frame(result.docs, extractor_version=extractor_version)
-    return documents, reports, facts
 
 
-@task(name="validate")
-def validate_task(facts, reports, *, run_id: str, warehouse: str):
+@task(name="merge-duplicates", cache_policy=NONE)
+def dedup_task(spill: batching.Spill) -> tuple[set[str], list]:
+    return spill.merge_duplicates()
+
+
+@task(name="validate", cache_policy=NONE)
+def validate_task(spill: batching.Spill, dropped: set[str], *, run_id: str, warehouse: str):
     from vnreport.expectations.validate import validate_run
     from vnreport.warehouse.load import fact_history
 
+    facts = spill.frame("facts", exclude=dropped)
+    reports = spill.frame("reports", exclude=dropped).sort("doc_id")
+    if not facts.height and not reports.height:
+        return batching.nothing_to_validate(facts, reports)
     history = fact_history(Path(warehouse))
     return validate_run(
         facts, reports, run_id=run_id, dq_root=paths.dq_dir(Path(warehouse)), history=history
     )
 
 
-@task(name="load")
+@task(name="load", cache_policy=NONE)
 def load_task(
-    warehouse: str, run: dict, documents, validation, failures: list[Failure], fetch_state
-) -> dict:
+    warehouse: str, run: dict, spill: batching.Spill, dropped: set[str], validation,
+    failures: list[Failure], fetch_state,
+) -> dict:  # fmt: skip
     from vnreport.warehouse.load import load_run
 
     return load_run(
         Path(warehouse),
         run=run,
-        documents=documents,
+        documents=spill.frame("documents", exclude=dropped).sort("doc_id"),
         reports=validation.reports,
         facts=validation.facts,
         quarantine=validation.quarantine,
@@ -113,20 +112,34 @@ def load_task(
 
 
 def task_runner(kind: str = "threads", address: str | None = None, workers: int = 2):
-    """The task runner for the batch stages; the DuckDB load stays a single writer at the end."""
+    """The task runner for the batch stages; the DuckDB load stays a single writer at the end.
+
+    threads: one process (cleaning and extraction hold the GIL, so about one core);
+    processes: a local process pool of `workers`; dask: a Dask cluster, local
+    (`workers` processes) or the one at `address`.
+    """
     if kind == "threads":
         from prefect.task_runners import ThreadPoolTaskRunner
 
         return ThreadPoolTaskRunner()
+    if kind == "processes":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=workers)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
         if address:
             return DaskTaskRunner(address=address)
         return DaskTaskRunner(
-            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+            cluster_kwargs={
+                "n_workers": workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            }
         )
-    raise ValueError(f"unknown task runner {kind!r} (expected 'threads' or 'dask')")
+    raise ValueError(f"unknown task runner {kind!r} (expected threads, processes or dask)")
 
 
 @flow(name="nightly", log_prints=True)
@@ -135,11 +148,13 @@ def nightly(
     warehouse: str = str(paths.DEFAULT_WAREHOUSE),
     batch_size: int = BATCH_SIZE,
     reprocess: bool = False,
+    in_flight: int = IN_FLIGHT,
 ) -> dict:
     """One pipeline run: discover, clean+extract in batches, normalize, validate, load, report.
 
     `reprocess`: fetch nothing; re-read folders and the stored raw pages and
     process every document again, whatever its hash and extractor version.
+    `in_flight`: batches submitted ahead (about twice the workers keeps them busy).
     """
     from vnreport.expectations.validate import summary_markdown
     from vnreport.transforms.extract import EXTRACTOR_VERSION
@@ -158,46 +173,53 @@ def nightly(
     found, profiles = discover_task(config, warehouse, offline=reprocess)
     raws = found.raws
     failures = found.failures + found.skipped
+    documents_read = len(raws) + sum(1 for f in failures if f.stage == "read")
     known = known_documents_task(warehouse)
     todo, change_counts = batching.split_by_change(raws, known, EXTRACTOR_VERSION)
     if reprocess:
-        todo = raws
-    logger.info("%d documents read, %d to process", len(raws), len(todo))
+        todo = list(raws)
+    found.raws, found.by_hash = [], {}  # from here each page lives only while its batch does
+    del raws
+    logger.info("%d documents read, %d to process", documents_read, len(todo))
 
-    size = max(1, batch_size)
-    cleaned = batching.BatchResult()
-    for fut in [clean_task.submit(chunk, profiles) for chunk in batching.chunks(todo, size)]:
-        cleaned.extend(fut.result())
-    docs, duplicate_groups = dedup_task(cleaned.docs)
-    result = batching.BatchResult(failures=cleaned.failures)
-    for fut in [extract_task.submit(chunk) for chunk in batching.chunks(docs, size)]:
-        result.extend(fut.result())
-    failures = failures + result.failures
+    tmp = tempfile.mkdtemp(prefix=f"run-{run['run_id']}-", dir=Path(warehouse).parent)
+    try:
+        spill = batching.Spill(Path(tmp) / "spill")
 
-    documents, reports, facts = normalize_task(
-        result, extractor_version=EXTRACTOR_VERSION, run_id=run["run_id"]
-    )
-    validation = validate_task(facts, reports, run_id=run["run_id"], warehouse=warehouse)
+        def submit(chunk: list):
+            return process_task.submit(
+                chunk, profiles, extractor_version=EXTRACTOR_VERSION, run_id=run["run_id"]
+            )
 
-    run.update(change_counts)
-    run.update(
-        documents_read=len(raws) + sum(1 for f in failures if f.stage == "read"),
-        documents_failed=sum(1 for f in failures if f.stage != "skip"),
-        documents_skipped=len(found.skipped),
-        documents_duplicate=sum(len(g.members) - 1 for g in duplicate_groups),
-        source_counts=found.counts,
-        facts_loaded=validation.facts.height,
-        facts_warned=validation.facts.filter(validation.facts["dq_status"] == "warn").height,
-        facts_quarantined=int(
-            validation.quarantine.filter(validation.quarantine["record_type"] == "fact").height
-        ),
-        data_docs_index=validation.data_docs_index,
-        report_path=None,
-        status="completed",
-        finished_at=_now(),
-    )
-    run["summary_md"] = summary_markdown(run, validation)
-    loaded = load_task(warehouse, run, documents, validation, failures, found.updated_rows())
+        for frames in batching.bounded(submit, batching.drain(todo, max(1, batch_size)), in_flight):
+            spill.add(frames)
+        dropped, duplicate_groups = dedup_task(spill)
+        failures = failures + spill.failures
+        validation = validate_task(spill, dropped, run_id=run["run_id"], warehouse=warehouse)
+
+        run.update(change_counts)
+        run.update(
+            documents_read=documents_read,
+            documents_failed=sum(1 for f in failures if f.stage != "skip"),
+            documents_skipped=len(found.skipped),
+            documents_duplicate=sum(len(g.members) - 1 for g in duplicate_groups),
+            source_counts=found.counts,
+            facts_loaded=validation.facts.height,
+            facts_warned=validation.facts.filter(validation.facts["dq_status"] == "warn").height,
+            facts_quarantined=int(
+                validation.quarantine.filter(validation.quarantine["record_type"] == "fact").height
+            ),
+            data_docs_index=validation.data_docs_index,
+            report_path=None,
+            status="completed",
+            finished_at=_now(),
+        )
+        run["summary_md"] = summary_markdown(run, validation)
+        loaded = load_task(
+            warehouse, run, spill, dropped, validation, failures, found.updated_rows()
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     create_markdown_artifact(
         markdown=run["summary_md"], key="nightly-run-summary", description="vnreport run summary"
     )

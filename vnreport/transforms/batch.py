@@ -103,3 +103,306 @@ def split_by_change(
         else:
             counts["documents_unchanged"] += 1
     return todo, counts
+
+
+# -- streaming a run: light references in, per-batch frames out --------------------------------
+
+
+@dataclass(frozen=True)
+class RawRef:
+    """A folder file known by path and hash; its bytes are read only inside its batch.
+
+    Holding every page's bytes from discovery to the end of a run is what made a
+    backfill of 100,000 pages run out of memory; a reference costs a few hundred
+    bytes. Workers must see the same path (a shared volume on a cluster).
+    """
+
+    doc_id: str
+    source: str
+    uri: str
+    kind: str
+    content_hash: str
+
+    @classmethod
+    def of(cls, raw: RawDoc) -> RawRef:
+        return cls(raw.doc_id, raw.source, raw.uri, raw.kind, raw.content_hash)
+
+    def load(self) -> RawDoc:
+        from pathlib import Path
+
+        from vnreport.transforms.read import read_path
+
+        return read_path(Path(self.uri), self.source)
+
+
+def discover_lazy(sources, state=None, raw_root=None, *, offline: bool = False):
+    """`discover.discover` (or `from_store` when offline) for web sources; folders as RawRefs.
+
+    Folder files are read one at a time to hash them, then only their reference is
+    kept. Ids stay unique across sources: a second file with a taken id is a
+    recorded "read" failure, as in `discover.discover`.
+    """
+    from vnreport.transforms import discover as disc
+    from vnreport.transforms.read import iter_folder
+
+    sources = list(sources)
+    web = [s for s in sources if s.kind != "folder"]
+    result = disc.from_store(web, raw_root) if offline else disc.discover(web, state, raw_root)
+    owner = {r.doc_id: r.uri for r in result.raws}
+    for source in sources:
+        if source.kind != "folder":
+            continue
+        result.counts.setdefault(source.name, dict.fromkeys(disc.COUNT_KEYS, 0))
+        for item in iter_folder(source.path, source.name):
+            if isinstance(item, Failure):
+                result.failures.append(item)
+                result.count(source.name, "failed")
+                continue
+            if item.doc_id in owner:
+                result.failures.append(
+                    Failure(
+                        item.doc_id,
+                        item.uri,
+                        "read",
+                        f"document id {item.doc_id!r} already used by {owner[item.doc_id]}",
+                    )
+                )
+                result.count(source.name, "failed")
+                continue
+            owner[item.doc_id] = item.uri
+            result.count(source.name, "read")
+            result.raws.append(RawRef.of(item))
+    return result
+
+
+@dataclass
+class BatchFrames:
+    """One batch, normalized: what the flow spills to disk and a worker sends back."""
+
+    documents: object  # pl.DataFrame, DOCUMENT_SCHEMA
+    reports: object  # pl.DataFrame, REPORT_SCHEMA
+    facts: object  # pl.DataFrame, FACT_SCHEMA
+    failures: list[Failure] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)
+    band_keys: object = None  # numpy uint64 (len(doc_ids), BANDS): near-duplicate buckets
+    seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage
+
+
+def band_keys(docs: Sequence[CleanDoc]):
+    """MinHash LSH bucket keys per document (the buckets `dedup.find_duplicates` uses).
+
+    Computed where the text is, so near-duplicates across batches are found from
+    32 integers per document instead of keeping every text of the run in memory.
+    """
+    import numpy as np
+
+    from vnreport.transforms import dedup
+
+    rows = dedup.NUM_PERM // dedup.BANDS
+    out = np.zeros((len(docs), dedup.BANDS), dtype=np.uint64)
+    for i, doc in enumerate(docs):
+        sh = dedup.shingles(doc.text)
+        if not sh:
+            continue  # never bucketed, as in find_duplicates; 0 marks "no key"
+        sig = dedup.signature(sh)
+        for b in range(dedup.BANDS):
+            key = hash((b, sig[b * rows : (b + 1) * rows])) & 0xFFFFFFFFFFFFFFFF
+            out[i, b] = key or 1
+    return out
+
+
+def process_frames(
+    items: Iterable[RawDoc | RawRef],
+    profiles: dict[str, dict] | None = None,
+    *,
+    extractor_version: str,
+    run_id: str,
+) -> BatchFrames:
+    """Read, clean, extract and normalize one batch; raw bytes do not outlive this call.
+
+    A file that cannot be read any more is a "read" failure; clean and extract
+    failures are recorded as in `clean_batch` / `extract_batch`.
+    """
+    import time
+
+    from vnreport.transforms import normalize
+
+    clock = time.process_time
+    t0 = clock()
+    raws: list[RawDoc] = []
+    failures: list[Failure] = []
+    for item in items:
+        if isinstance(item, RawRef):
+            try:
+                raws.append(item.load())
+            except (OSError, ValueError) as exc:
+                failures.append(Failure(item.doc_id, item.uri, "read", _reason(exc)))
+        else:
+            raws.append(item)
+    t1 = clock()
+    cleaned = clean_batch(raws, profiles)
+    del raws
+    t2 = clock()
+    keys = band_keys(cleaned.docs)
+    t3 = clock()
+    result = extract_batch(cleaned.docs)
+    t4 = clock()
+    reports = normalize.reports_frame(result.doc_fields)
+    lengths = {d.doc_id: len(d.text) for d in result.docs}
+    facts = normalize.facts_frame(
+        result.facts, reports, lengths, extractor_version=extractor_version, run_id=run_id
+    )
+    documents = normalize.documents_frame(result.docs, extractor_version=extractor_version)
+    kept = {d.doc_id for d in result.docs}
+    rows = [i for i, d in enumerate(cleaned.docs) if d.doc_id in kept]
+    t5 = clock()
+    return BatchFrames(
+        documents=documents,
+        reports=reports,
+        facts=facts,
+        failures=failures + cleaned.failures + result.failures,
+        doc_ids=[cleaned.docs[i].doc_id for i in rows],
+        band_keys=keys[rows],
+        seconds={
+            "read": t1 - t0,
+            "clean": t2 - t1,
+            "dedup": t3 - t2,
+            "extract": t4 - t3,
+            "normalize": t5 - t4,
+        },
+    )
+
+
+def bounded(submit, batches: Iterable, window: int) -> Iterator:
+    """Results of `submit(batch)` in order, with at most `window` batches in flight.
+
+    Submitting every batch at once would hold every batch's input and output in
+    memory; a window keeps the workers busy and the flow's memory flat.
+    """
+    from collections import deque
+
+    pending: deque = deque()
+    for batch in batches:
+        pending.append(submit(batch))
+        if len(pending) >= max(1, window):
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def drain(items: list, size: int) -> Iterator[list]:
+    """`chunks`, but each batch leaves `items` as it is handed out (its bytes can go)."""
+    from collections import deque
+
+    queue = deque(items)
+    items.clear()
+    while queue:
+        yield [queue.popleft() for _ in range(min(size, len(queue)))]
+
+
+class Spill:
+    """Per-batch frames as Parquet under the run's temp dir, read back once for validate/load."""
+
+    NAMES = ("documents", "reports", "facts")
+
+    def __init__(self, root) -> None:
+        from pathlib import Path
+
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.batches = 0
+        self.failures: list[Failure] = []
+        self.seconds: dict[str, float] = {}
+        self._ids: list[str] = []
+        self._keys: list = []
+
+    def add(self, frames: BatchFrames) -> None:
+        for name in self.NAMES:
+            getattr(frames, name).write_parquet(self.root / f"{name}-{self.batches:06d}.parquet")
+        self.batches += 1
+        self.failures += frames.failures
+        self._ids += frames.doc_ids
+        if frames.band_keys is not None and len(frames.doc_ids):
+            self._keys.append(frames.band_keys)
+        for k, v in frames.seconds.items():
+            self.seconds[k] = self.seconds.get(k, 0.0) + v
+
+    def candidates(self) -> list[str]:
+        """Documents sharing an LSH bucket with another one: the only possible duplicates."""
+        import numpy as np
+
+        if not self._keys:
+            return []
+        keys = np.concatenate(self._keys)
+        flat = keys.ravel()
+        values, counts = np.unique(flat[flat != 0], return_counts=True)
+        shared = values[counts > 1]
+        if not len(shared):
+            return []
+        hit = np.isin(keys, shared).any(axis=1)
+        return sorted({self._ids[i] for i in np.flatnonzero(hit)})
+
+    def frame(self, name: str, exclude: Iterable[str] = (), columns=None):
+        import polars as pl
+
+        from vnreport.transforms import normalize
+
+        schema = {
+            "documents": normalize.DOCUMENT_SCHEMA,
+            "reports": normalize.REPORT_SCHEMA,
+            "facts": normalize.FACT_SCHEMA,
+        }[name]
+        files = sorted(self.root.glob(f"{name}-*.parquet"))
+        if not files:
+            out = pl.DataFrame(schema=schema)
+            return out.select(columns) if columns else out
+        lazy = pl.scan_parquet(files)
+        exclude = list(exclude)
+        if exclude:
+            lazy = lazy.filter(~pl.col("doc_id").is_in(exclude))
+        if columns:
+            lazy = lazy.select(columns)
+        return lazy.collect()
+
+    def merge_duplicates(self):
+        """Near-duplicate groups across all batches: only bucket-sharing texts are read back."""
+        import polars as pl
+
+        from vnreport.transforms.dedup import merge_duplicates
+
+        cands = self.candidates()
+        if not cands:
+            return set(), []
+        rows = (
+            pl.scan_parquet(sorted(self.root.glob("documents-*.parquet")))
+            .filter(pl.col("doc_id").is_in(cands))
+            .select("doc_id", "source", "uri", "content_hash", "text", "published_date")
+            .collect()
+            .to_dicts()
+        )
+        docs = [CleanDoc(**r) for r in rows]
+        _, groups = merge_duplicates(docs)
+        dropped = {m for g in groups for m in g.members if m != g.canonical}
+        return dropped, groups
+
+
+def nothing_to_validate(facts, reports):
+    """The Validation of a run with no new or changed record: no suite has anything to check.
+
+    Great Expectations costs seconds to start; a night where nothing changed must
+    cost close to nothing, and the loader stores no dq_results for such a run anyway.
+    """
+    import polars as pl
+
+    from vnreport.expectations.validate import DQ_RESULTS_SCHEMA, QUARANTINE_SCHEMA, Validation
+
+    return Validation(
+        facts=facts.with_columns(
+            pl.lit("pass").alias("dq_status"),
+            pl.lit([], dtype=pl.List(pl.Utf8)).alias("dq_warnings"),
+        ),
+        reports=reports,
+        quarantine=pl.DataFrame(schema=QUARANTINE_SCHEMA),
+        dq_results=pl.DataFrame(schema=DQ_RESULTS_SCHEMA),
+        data_docs_index=None,
+    )

@@ -1,0 +1,389 @@
+"""Generated report pages for throughput benchmarks: N pages from our own templates.
+
+    .venv/bin/python bench/corpus.py OUT_DIR --pages 2000 [--seed 7] [--text-share 0.1]
+
+Each page is one review article (year-end, quarterly, six-month, mid-term or
+congress) of an enterprise-block or industrial-zone Party committee, an
+enterprise or an emulation cluster, wrapped in one of three site styles with
+their furniture (menus, breadcrumbs, share bars, sidebars of related links,
+footers, scripts). Sentences come from several phrasings per fact and every
+number is drawn at random, so no two pages carry the same text and the cleaner
+and extractor do the work they do on real pages. A share of the pages are plain
+.txt exports, as some folder sources hold. Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import random
+from pathlib import Path
+
+PROVINCES = [
+    "Nam Định", "Thái Bình", "Hải Dương", "Hưng Yên", "Bắc Ninh", "Vĩnh Phúc", "Hà Nam",
+    "Ninh Bình", "Thanh Hóa", "Nghệ An", "Quảng Ninh", "Phú Thọ", "Bình Dương", "Đồng Nai",
+]  # fmt: skip
+ENTERPRISE_WORDS = [
+    "Dệt may", "Cơ khí", "Điện lực", "Cấp nước", "Dược phẩm", "Xây lắp", "Vận tải", "May mặc",
+    "Thương mại", "Giống cây trồng", "Chế biến thực phẩm", "Môi trường đô thị", "Xi măng",
+]  # fmt: skip
+PLACE_NAMES = [
+    "Thành Công", "Hồng Hà", "Sông Đà", "Hòa Bình", "Tân Phú", "Minh Khai", "Đông Á",
+    "Phúc Thịnh", "An Phát", "Việt Tiến", "Trường Sơn", "Hưng Long", "Bảo Minh", "Quang Trung",
+]  # fmt: skip
+SITES = [
+    ("Báo {p} điện tử", "bao{slug}.vn"),
+    ("Cổng thông tin Đảng bộ tỉnh {p}", "dangbo{slug}.org.vn"),
+    ("Đảng ủy Khối Doanh nghiệp tỉnh {p}", "dukdn{slug}.vn"),
+]
+NAV = [
+    "Trang chủ", "Thời sự", "Chính trị", "Xây dựng Đảng", "Kinh tế", "Doanh nghiệp", "Xã hội",
+    "Văn hóa", "Pháp luật", "Quốc phòng - An ninh", "Thể thao", "Văn bản", "Media", "Tư liệu",
+    "Học tập và làm theo Bác", "Bảo vệ nền tảng tư tưởng", "Liên hệ", "Sơ đồ cổng",
+]  # fmt: skip
+AUTHORS = ["Minh Anh", "Thu Hà", "Văn Hùng", "Ngọc Lan", "Hoàng Long", "Thanh Tâm", "Đức Thịnh"]
+
+
+EXTRA_PARAS = [
+    "Cấp ủy đã lãnh đạo triển khai nghiêm túc việc học tập, quán triệt và thực hiện các nghị "
+    "quyết, chỉ thị, kết luận của Trung ương, của Tỉnh ủy; gắn với việc đẩy mạnh học tập và làm "
+    "theo tư tưởng, đạo đức, phong cách Hồ Chí Minh trong toàn Đảng bộ.",
+    "Công tác tổ chức, cán bộ được thực hiện đúng quy trình; việc rà soát, bổ sung quy hoạch cấp "
+    "ủy, đánh giá, xếp loại chất lượng tổ chức đảng và đảng viên được thực hiện thực chất hơn.",
+    "Bên cạnh kết quả đạt được, công tác xây dựng Đảng trong doanh nghiệp ngoài khu vực nhà nước "
+    "còn gặp khó khăn; một số chủ doanh nghiệp chưa quan tâm đến việc thành lập tổ chức đảng, "
+    "nguồn phát triển đảng viên ở một số đơn vị còn hạn chế.",
+    "Các doanh nghiệp tích cực đổi mới công nghệ, mở rộng thị trường, nâng cao năng suất lao "
+    "động; chú trọng công tác an toàn, vệ sinh lao động, phòng chống cháy nổ và bảo vệ môi trường.",
+    "Hội nghị đã nghe các ý kiến tham luận của đại diện các tổ chức cơ sở đảng về kinh nghiệm "
+    "lãnh đạo sản xuất kinh doanh, phát triển đảng viên trong công nhân trực tiếp sản xuất.",
+    "Việc thực hiện quy chế dân chủ ở cơ sở được duy trì; các doanh nghiệp tổ chức hội nghị người "
+    "lao động, đối thoại định kỳ, giải quyết kịp thời kiến nghị chính đáng của công nhân.",
+]
+
+
+def _slug(text: str) -> str:
+    import unicodedata
+
+    t = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in t.encode("ascii", "ignore").decode().lower() if c.isalnum())
+
+
+def _num(n: float, decimals: int = 0) -> str:
+    """Vietnamese style: '.' groups thousands, ',' marks decimals."""
+    s = f"{n:,.{decimals}f}"
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def _pad(n: int) -> str:
+    return f"{n:02d}" if n < 10 and random.random() < 0.5 else str(n)
+
+
+class Page:
+    """One article's facts and wording, drawn once and rendered as HTML or text."""
+
+    def __init__(self, rng: random.Random, index: int) -> None:
+        self.rng = rng
+        r = rng
+        self.index = index
+        self.province = r.choice(PROVINCES)
+        kind = r.random()
+        if kind < 0.4:
+            self.org = f"Đảng bộ Khối Doanh nghiệp tỉnh {self.province}"
+            self.short = "Đảng bộ Khối"
+        elif kind < 0.65:
+            self.org = f"Đảng bộ các Khu công nghiệp tỉnh {self.province}"
+            self.short = "Đảng bộ"
+        elif kind < 0.85:
+            name = f"Công ty CP {r.choice(ENTERPRISE_WORDS)} {r.choice(PLACE_NAMES)}"
+            self.org = f"Đảng bộ {name}"
+            self.short = "Đảng bộ Công ty"
+        else:
+            self.org = f"Cụm thi đua số {r.randint(1, 9)} Đảng bộ Khối Doanh nghiệp tỉnh {self.province}"
+            self.short = "Cụm"
+        self.year = r.randint(2019, 2025)
+        self.period_kind = r.choice(["year", "year", "q", "h1", "midterm", "congress"])
+        self.members = r.randint(120, 9000)
+        self.cells = max(3, self.members // r.randint(12, 40))
+        self.plan = r.randint(10, 300)
+        self.admitted = int(self.plan * r.uniform(0.6, 1.4))
+        self.revenue = r.uniform(50, 25000)
+        self.budget = self.revenue * r.uniform(0.02, 0.12)
+        self.income = r.uniform(5.2, 18.5)
+        self.workers = r.randint(800, 60000)
+        self.day = r.randint(1, 28)
+        self.month = r.randint(1, 12)
+        self.author = r.choice(AUTHORS)
+        site, host = r.choice(SITES)
+        self.site = site.format(p=self.province)
+        self.host = host.format(slug=_slug(self.province))
+        self.style = r.randint(0, 2)
+
+    # -- wording ---------------------------------------------------------------------
+    def period_phrase(self) -> str:
+        y = self.year
+        return {
+            "year": f"năm {y}",
+            "q": f"quý {self.rng.choice(['I', 'II', 'III'])} năm {y}",
+            "h1": f"6 tháng đầu năm {y}",
+            "midterm": f"giữa nhiệm kỳ 2020-2025 (tính đến năm {y})",
+            "congress": f"nhiệm kỳ {y - 5}-{y}",
+        }[self.period_kind]
+
+    def headline(self) -> str:
+        r = self.rng
+        what = {
+            "year": f"tổng kết công tác năm {self.year}",
+            "q": f"giao ban quý, triển khai nhiệm vụ năm {self.year}",
+            "h1": f"sơ kết 6 tháng đầu năm {self.year}",
+            "midterm": "hội nghị sơ kết giữa nhiệm kỳ",
+            "congress": f"Đại hội đại biểu lần thứ {r.choice(['III', 'IV', 'V', 'VI'])}",
+        }[self.period_kind]
+        tail = r.choice(
+            [
+                "nâng cao chất lượng tổ chức đảng trong doanh nghiệp",
+                "vượt khó, hoàn thành toàn diện các chỉ tiêu",
+                "đoàn kết, đổi mới, phát triển bền vững",
+                "chăm lo đời sống người lao động",
+            ]
+        )
+        return f"{self.org} {what}: {tail}"
+
+    def lead(self) -> str:
+        r = self.rng
+        place = r.choice(["hội trường Tỉnh ủy", "trụ sở Đảng ủy", "Nhà văn hóa công nhân"])
+        return (
+            f"Ngày {_pad(self.day)}/{_pad(self.month)}/{self.year}, tại {place}, {self.org} tổ chức "
+            f"hội nghị {r.choice(['tổng kết', 'sơ kết', 'đánh giá kết quả'])} công tác xây dựng "
+            f"Đảng và nhiệm vụ chính trị {self.period_phrase()}, triển khai nhiệm vụ thời gian tới."
+        )
+
+    def body(self) -> list[str]:
+        r = self.rng
+        s = self.short
+        paras = []
+        paras.append(
+            r.choice(
+                [
+                    f"Theo báo cáo tại hội nghị, {self.period_phrase()}, {s} có "
+                    f"{_num(self.cells)} tổ chức cơ sở đảng với {_num(self.members)} đảng viên, "
+                    f"lãnh đạo {_num(self.workers)} người lao động.",
+                    f"Hiện nay, {s} có {_num(self.cells)} chi, đảng bộ cơ sở trực thuộc, tổng số "
+                    f"{_num(self.members)} đảng viên; các doanh nghiệp sử dụng "
+                    f"{_num(self.workers)} lao động.",
+                    f"Toàn {s} hiện có {_num(self.members)} đảng viên sinh hoạt tại "
+                    f"{_num(self.cells)} tổ chức cơ sở đảng.",
+                ]
+            )
+        )
+        pct = 100.0 * self.admitted / self.plan
+        paras.append(
+            r.choice(
+                [
+                    f"Công tác phát triển đảng viên được quan tâm; {self.period_phrase()} kết nạp "
+                    f"{_pad(self.admitted)} đảng viên mới, đạt {_num(pct, 1)}% kế hoạch.",
+                    f"Các tổ chức cơ sở đảng đã kết nạp {_pad(self.admitted)} đảng viên, bằng "
+                    f"{_num(pct, 1)}% chỉ tiêu được giao ({_pad(self.plan)} đảng viên).",
+                    f"Kết nạp {_pad(self.admitted)}/{_pad(self.plan)} đảng viên, đạt "
+                    f"{_num(pct, 1)}% kế hoạch năm.",
+                ]
+            )
+        )
+        paras.append(
+            r.choice(
+                [
+                    f"Hoạt động sản xuất kinh doanh của các doanh nghiệp cơ bản ổn định; tổng "
+                    f"doanh thu đạt {_num(self.revenue, 1)} tỷ đồng, nộp ngân sách nhà nước "
+                    f"{_num(self.budget, 1)} tỷ đồng; thu nhập bình quân của người lao động "
+                    f"{_num(self.income, 2)} triệu đồng/người/tháng.",
+                    f"Doanh thu ước đạt {_num(self.revenue, 1)} tỷ đồng, tăng "
+                    f"{_num(r.uniform(1, 25), 1)}% so với cùng kỳ; nộp ngân sách "
+                    f"{_num(self.budget, 1)} tỷ đồng. Thu nhập bình quân đạt "
+                    f"{_num(self.income, 1)} triệu đồng/người/tháng.",
+                ]
+            )
+        )
+        paras.append(
+            r.choice(
+                [
+                    "Công tác giáo dục chính trị tư tưởng được chú trọng; cấp ủy các cấp tổ chức "
+                    "học tập, quán triệt các nghị quyết, chỉ thị của Đảng cho cán bộ, đảng viên.",
+                    "Công tác kiểm tra, giám sát được thực hiện theo chương trình; cấp ủy tiến "
+                    f"hành {_pad(r.randint(3, 60))} cuộc kiểm tra đối với tổ chức đảng và "
+                    f"{_pad(r.randint(5, 90))} đảng viên.",
+                    "Các tổ chức chính trị - xã hội phối hợp chăm lo đời sống, tổ chức các phong "
+                    "trào thi đua lao động sản xuất, bảo đảm việc làm ổn định cho người lao động.",
+                ]
+            )
+        )
+        paras.append(
+            f"Năm {self.year}, có {_num(r.randint(40, 98), 1)}% tổ chức cơ sở đảng được đánh "
+            f"giá, xếp loại hoàn thành tốt nhiệm vụ trở lên; {_pad(r.randint(1, 40))} tập thể và "
+            f"{_pad(r.randint(1, 80))} cá nhân được khen thưởng."
+        )
+        paras += r.sample(EXTRA_PARAS, 4)
+        paras.append(
+            f"Công tác dân vận, công tác đoàn thể có chuyển biến; công đoàn cơ sở phối hợp tổ "
+            f"chức {_pad(r.randint(2, 30))} chương trình phúc lợi, thăm hỏi, tặng "
+            f"{_num(r.randint(50, 3000))} suất quà cho công nhân có hoàn cảnh khó khăn với tổng "
+            f"trị giá {_num(r.uniform(0.2, 9), 2)} tỷ đồng."
+        )
+        paras.append(
+            f"Phát biểu chỉ đạo hội nghị, đồng chí {r.choice(AUTHORS)}, "
+            f"{r.choice(['Phó Bí thư', 'Bí thư', 'Ủy viên Ban Thường vụ'])} "
+            f"{r.choice(['Đảng ủy Khối', 'Tỉnh ủy', 'Đảng ủy'])} ghi nhận, biểu dương những kết "
+            "quả đạt được, đồng thời đề nghị tiếp tục đổi mới phương thức lãnh đạo, nâng cao năng "
+            "lực lãnh đạo và sức chiến đấu của tổ chức cơ sở đảng."
+        )
+        paras.append(
+            f"Năm {self.year + 1}, {s} phấn đấu kết nạp {_pad(int(self.plan * 1.1))} đảng viên "
+            f"mới, doanh thu tăng {_num(r.uniform(3, 15), 1)}% trở lên, thu nhập bình quân đạt "
+            f"{_num(self.income * 1.08, 1)} triệu đồng/người/tháng."
+        )
+        return paras
+
+    def table(self) -> list[list[str]] | None:
+        if self.rng.random() < 0.6:
+            return None
+        rows = [["TT", "Chỉ tiêu", "Kế hoạch", "Thực hiện", "Tỷ lệ (%)"]]
+        items = [
+            ("Kết nạp đảng viên mới", self.plan, self.admitted),
+            ("Chuyển đảng chính thức", self.plan - 2, self.plan - 1),
+            ("Cuộc kiểm tra, giám sát", 12, self.rng.randint(10, 16)),
+        ]
+        for i, (name, plan, done) in enumerate(items, 1):
+            rows.append([str(i), name, _pad(plan), _pad(done), _num(100 * done / plan, 1)])
+        return rows
+
+    # -- rendering -------------------------------------------------------------------
+    def related(self) -> list[str]:
+        r = self.rng
+        return [
+            f"{r.choice(PLACE_NAMES)}: {r.choice(['Hội nghị', 'Lễ kết nạp', 'Tọa đàm'])} "
+            f"{r.choice(['sơ kết', 'tổng kết', 'chuyên đề'])} năm {r.randint(2018, 2025)}"
+            for _ in range(r.randint(8, 16))
+        ]
+
+    def to_html(self) -> str:
+        e = html.escape
+        head = self.headline()
+        paras = [self.lead()] + self.body()
+        table = self.table()
+        url = f"https://{self.host}/tin-tuc/{self.index}/{_slug(head)[:60]}"
+        date = f"{self.year}-{self.month:02d}-{self.day:02d}"
+        nav = "".join(
+            f'<li><a href="https://{self.host}/{_slug(x)}/">{e(x)}</a></li>'
+            for x in NAV
+        )
+        related = "".join(
+            f'<li><a href="https://{self.host}/tin/{i}">{e(t)}</a></li>'
+            for i, t in enumerate(self.related())
+        )
+        body = "".join(f"<p>{e(p)}</p>\n" for p in paras[1:])
+        if table:
+            trs = "".join(
+                "<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in table
+            )
+            body += f'<table class="table" border="1">{trs}</table>\n'
+        lead = f'<p class="sapo"><strong>{e(paras[0])}</strong></p>'
+        meta = (
+            f'<div class="meta"><span class="date">{self.day:02d}/{self.month:02d}/{self.year}'
+            f"</span> | <span>{self.rng.randint(50, 9000)} lượt xem</span> | "
+            f'<a href="#">In bài</a> <a href="#">Gửi email</a></div>'
+        )
+        share = '<div class="share"><a href="#">Facebook</a> <a href="#">Zalo</a></div>'
+        article = [
+            f'<h1 class="title">{e(head)}</h1>',
+            meta,
+            share,
+            lead,
+            f'<div class="content">{body}</div>',
+            f'<p class="author"><b>{e(self.author)}</b></p>',
+        ]
+        scripts = (
+            "<script>window.dataLayer=window.dataLayer||[];dataLayer.push({'id':"
+            f"'{self.index}'}});</script>" + '<script async src="https://example.invalid/a.js">'
+            "</script>"
+        )
+        footer = (
+            f'<footer class="footer"><p>{e(self.site)}</p><p>Giấy phép số '
+            f"{self.rng.randint(10, 500)}/GP-BTTTT. Địa chỉ: số {self.rng.randint(1, 200)} đường "
+            f"{e(self.rng.choice(PLACE_NAMES))}, tỉnh {e(self.province)}.</p>"
+            "<p>Ghi rõ nguồn khi phát hành lại thông tin từ website này.</p></footer>"
+        )
+        if self.style == 0:
+            main = (
+                f'<div class="breadcrumb"><a href="#">Xây dựng Đảng</a> › <a href="#">Tin tức</a>'
+                f'</div><article class="detail">{"".join(article)}</article>'
+                f'<aside class="sidebar"><h3>Tin cùng chuyên mục</h3><ul>{related}</ul></aside>'
+            )
+        elif self.style == 1:
+            main = (
+                f'<table width="100%"><tr><td class="left"><ul>{nav}</ul></td>'
+                f'<td class="center"><div id="news-detail">{"".join(article)}</div>'
+                f'<div class="other-news"><b>Các tin khác</b><ul>{related}</ul></div></td></tr>'
+                "</table>"
+            )
+        else:
+            main = (
+                f'<div class="container"><div class="row"><div class="col-md-8">'
+                f'<div class="post">{"".join(article)}</div><div class="tags">Từ khóa: '
+                f'<a href="#">xây dựng Đảng</a>, <a href="#">tổng kết</a></div></div>'
+                f'<div class="col-md-4"><div class="widget"><h4>Đọc nhiều</h4><ul>{related}</ul>'
+                "</div></div></div></div>"
+            )
+        return (
+            '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
+            f"<title>{e(head)} | {e(self.site)}</title>"
+            f'<meta property="og:title" content="{e(head)}">'
+            f'<meta property="og:site_name" content="{e(self.site)}">'
+            f'<meta property="article:published_time" content="{date}T08:00:00+07:00">'
+            f'<link rel="canonical" href="{url}"><style>body{{font-family:Arial}}</style>'
+            f'</head><body><header><a class="logo" href="/">{e(self.site)}</a>'
+            f'<nav class="menu"><ul>{nav}</ul></nav></header>\n<main>{main}</main>\n'
+            f"{footer}{scripts}</body></html>\n"
+        )
+
+    def to_text(self) -> str:
+        paras = [self.headline(), self.lead()] + self.body()
+        table = self.table()
+        if table:
+            paras += [" | ".join(row) for row in table]
+        paras += ["Chia sẻ: Facebook | Zalo | In bài", f"Nguồn: {self.site}"]
+        return "\n\n".join(paras) + "\n"
+
+
+def generate(out: Path, pages: int, *, seed: int = 7, text_share: float = 0.1) -> list[Path]:
+    """Write `pages` files under `out` (sharded in folders of 1,000); returns their paths."""
+    out = Path(out)
+    rng = random.Random(seed)
+    random.seed(seed)  # `_pad` draws from the module generator
+    written = []
+    for i in range(pages):
+        page = Page(rng, i)
+        shard = out / f"{i // 1000:04d}"
+        shard.mkdir(parents=True, exist_ok=True)
+        if rng.random() < text_share:
+            path = shard / f"gen_{i:06d}.txt"
+            path.write_text(page.to_text(), encoding="utf-8")
+        else:
+            path = shard / f"gen_{i:06d}.html"
+            path.write_text(page.to_html(), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--pages", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--text-share", type=float, default=0.1)
+    a = ap.parse_args()
+    paths = generate(a.out, a.pages, seed=a.seed, text_share=a.text_share)
+    size = sum(p.stat().st_size for p in paths)
+    print(f"{len(paths)} pages, {size / 1e6:.1f} MB under {a.out}")
+
+
+if __name__ == "__main__":
+    main()
