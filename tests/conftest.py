@@ -14,6 +14,9 @@ SHARED = Path(os.environ.get("VNREPORT_SHARED", REPO.parent / "shared"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# `vnreport run` starts a temporary Prefect API; on a 2-core machine busy with the rest of the
+# suite its start-up can pass Prefect's 20 s default, which is not what these tests measure.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 @pytest.fixture(scope="session")
