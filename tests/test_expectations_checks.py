@@ -12,30 +12,8 @@ import polars as pl
 import pytest
 
 from vnreport.expectations import checks
+from vnreport.transforms.normalize import FACT_SCHEMA
 
-FACT_SCHEMA = {
-    "fact_id": pl.Utf8,
-    "doc_id": pl.Utf8,
-    "metric": pl.Utf8,
-    "value": pl.Float64,
-    "value_max": pl.Float64,
-    "unit": pl.Utf8,
-    "qualifier": pl.Utf8,
-    "denominator": pl.Float64,
-    "pct": pl.Float64,
-    "scope": pl.Utf8,
-    "subject": pl.Utf8,
-    "label": pl.Utf8,
-    "evidence": pl.Utf8,
-    "start": pl.Int64,
-    "end": pl.Int64,
-    "doc_length": pl.Int64,
-    "organization": pl.Utf8,
-    "period": pl.Utf8,
-    "report_type": pl.Utf8,
-    "extractor_version": pl.Utf8,
-    "run_id": pl.Utf8,
-}
 UNITS = {
     "party_members": "person",
     "party_cells": "org",

@@ -21,43 +21,8 @@ from vnreport.expectations.validate import (
     validate_run,
 )
 from vnreport.transforms.catalog import load_catalog
+from vnreport.transforms.normalize import FACT_SCHEMA, REPORT_SCHEMA
 
-FACT_SCHEMA = {
-    "fact_id": pl.Utf8,
-    "doc_id": pl.Utf8,
-    "metric": pl.Utf8,
-    "value": pl.Float64,
-    "value_max": pl.Float64,
-    "unit": pl.Utf8,
-    "qualifier": pl.Utf8,
-    "denominator": pl.Float64,
-    "pct": pl.Float64,
-    "scope": pl.Utf8,
-    "subject": pl.Utf8,
-    "label": pl.Utf8,
-    "evidence": pl.Utf8,
-    "start": pl.Int64,
-    "end": pl.Int64,
-    "doc_length": pl.Int64,
-    "organization": pl.Utf8,
-    "period": pl.Utf8,
-    "report_type": pl.Utf8,
-    "extractor_version": pl.Utf8,
-    "run_id": pl.Utf8,
-}
-REPORT_SCHEMA = {
-    "doc_id": pl.Utf8,
-    "title": pl.Utf8,
-    "organization": pl.Utf8,
-    "province": pl.Utf8,
-    "district": pl.Utf8,
-    "period": pl.Utf8,
-    "report_type": pl.Utf8,
-    "meeting_date": pl.Utf8,
-    "published_date": pl.Utf8,
-    "source_name": pl.Utf8,
-    "inferred": pl.List(pl.Utf8),
-}
 RUN_ID = "20261121T010000Z-test01"
 SPECS = suites.metric_specs(load_catalog())
 

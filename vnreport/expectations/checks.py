@@ -26,6 +26,8 @@ from itertools import product
 
 import polars as pl
 
+from vnreport.transforms.normalize import REPORT_FIELDS
+
 # Percent points of slack between a computed ratio and the stated percentage:
 # reports round to one decimal (143,75% -> 143,8%) and sometimes to integers.
 PCT_TOLERANCE = 0.6
@@ -79,17 +81,6 @@ REPORT_TYPES = (
 )
 QUALIFIERS = ("approx", "estimated", "over", "under", "nearly", "range")
 SCOPES = ("org", "context")
-REPORT_FIELDS = (
-    "title",
-    "organization",
-    "province",
-    "district",
-    "period",
-    "report_type",
-    "meeting_date",
-    "published_date",
-    "source",
-)
 
 # The Party was founded in 1930: no report of these organizations is older.
 FIRST_YEAR = 1930
