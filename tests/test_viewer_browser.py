@@ -21,7 +21,7 @@ import pytest
 
 from vnreport.reports import write_reports
 from vnreport.reports.run_report import CHART_IDS
-from vnreport.transforms.numbers import find_quantities, parse_number
+from vnreport.transforms.numbers import find_quantities, parse_number, parse_words
 
 pytestmark = pytest.mark.integration
 
@@ -119,6 +119,24 @@ def test_write_reports_returns_every_page(built):
     assert all(
         p.is_file() and p.parent == built["out"] / "documents" for p in w["documents"].values()
     )
+    assert w["documents_written"] == len(docs)
+
+
+def test_pages_are_rewritten_only_when_needed(built):
+    """Pages of documents the run did not touch are kept, unless missing or asked for."""
+    again = write_reports(built["db"], built["out"])
+    # the latest run loaded only the extra article: its page alone is written again
+    assert again["documents_written"] == 1
+    kept = again["documents"]["sample_01_tayhung_2022"]
+    before = kept.stat().st_mtime_ns
+    gone = again["documents"]["sample_02_tayhung_2023"]
+    gone.unlink()
+    third = write_reports(built["db"], built["out"])
+    assert third["documents_written"] == 2 and gone.is_file()
+    assert kept.stat().st_mtime_ns == before
+    rebuilt = write_reports(built["db"], built["out"], rebuild=True)
+    (n_docs,) = q(built["db"], "SELECT count(*) FROM documents")[0]
+    assert rebuilt["documents_written"] == len(rebuilt["documents"]) == n_docs
 
 
 def test_run_report_counts_and_charts_match_the_warehouse(built, browser):
@@ -208,7 +226,12 @@ def written_number(shown: str, value: float) -> bool:
     for token in re.findall(r"\d[\d.,]*\d|\d", shown):
         with contextlib.suppress(ValueError):
             found.append(parse_number(token))
-    return any(abs(v - value) <= 1e-6 * max(1.0, abs(value)) for v in found)
+    words = shown.split()
+    for i in range(len(words)):  # spelled out: 'bốn', 'mười hai'
+        for j in range(i + 1, min(i + 4, len(words)) + 1):
+            with contextlib.suppress(ValueError):
+                found.append(parse_words(" ".join(words[i:j])))
+    return any(v is not None and abs(v - value) <= 1e-6 * max(1.0, abs(value)) for v in found)
 
 
 def highlights(page) -> dict[str, str]:

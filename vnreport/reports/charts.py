@@ -65,6 +65,10 @@ def nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     return ticks
 
 
+def fmt_axis(value: float) -> str:
+    return fmt_short(value) if abs(value) >= 1e6 else fmt_num(value, 1)
+
+
 @dataclass(frozen=True)
 class Point:
     x: float
@@ -111,13 +115,14 @@ def line_panel(
     width: int = 300,
     height: int = 170,
     y_zero: bool = False,
-    y_fmt=fmt_short,
+    y_fmt=None,
     y_domain: tuple[float, float] | None = None,
 ) -> str:
     """One series over an ordered x (dates as ordinals, or run numbers); points keep their links."""
     if not points:
         return empty_svg(f"{title}: no data", width, 60)
-    left, right, top, bottom = 46, 12, 22, 30
+    y_fmt = y_fmt or fmt_axis
+    left, right, top, bottom = 50, 34, 22, 30
     xs = [p.x for p in points]
     ys = [p.y for p in points]
     x0, x1 = min(xs), max(xs)

@@ -145,30 +145,37 @@ def series(con, org_id: str, metric: str, *, single_periods: bool = False) -> li
         con,
         f"""
         SELECT t.period, t.period_start, t.period_end, t.value, t.change_from_previous,
-               t.doc_id, t.fact_id, f.denominator, f.pct, f.evidence
-        FROM metric_timeseries AS t LEFT JOIN facts AS f USING (fact_id)
+               t.doc_id, t.fact_id, f.denominator, f.pct, f.evidence, o.as_of_date
+        FROM metric_timeseries AS t
+        LEFT JOIN facts AS f USING (fact_id)
+        LEFT JOIN org_facts AS o USING (fact_id)
         WHERE t.org_id = ? AND t.metric = ? AND t.label IS NULL {extra}
-        ORDER BY t.period_end, t.period_start DESC
+        ORDER BY {"t.period_end, t.period_start DESC" if single_periods else "o.as_of_date"},
+                 t.period
         """,
         [org_id, metric],
     )
 
 
 def growth(con) -> list[dict]:
-    """First and latest value of each stock metric per organization, to see who grew."""
+    """First and latest value of each stock metric per organization, to see who grew.
+
+    Ordered by the date the figure describes (the meeting, else publication), not by the
+    period's end: a mid-term review of 2020-2025 held in 2023 counts as 2023.
+    """
     marks = ", ".join("?" for _ in GROWTH_METRICS)
     return rows(
         con,
         f"""
         WITH s AS (
-            SELECT *,
-                   row_number() OVER (PARTITION BY org_id, metric
-                                      ORDER BY period_end, period_start DESC) AS first_rn,
-                   row_number() OVER (PARTITION BY org_id, metric
-                                      ORDER BY period_end DESC, period_start) AS last_rn,
-                   count(*) OVER (PARTITION BY org_id, metric) AS n
-            FROM metric_timeseries
-            WHERE metric IN ({marks}) AND label IS NULL
+            SELECT t.*,
+                   row_number() OVER (PARTITION BY t.org_id, t.metric
+                                      ORDER BY o.as_of_date, t.period_end) AS first_rn,
+                   row_number() OVER (PARTITION BY t.org_id, t.metric
+                                      ORDER BY o.as_of_date DESC, t.period_end DESC) AS last_rn,
+                   count(*) OVER (PARTITION BY t.org_id, t.metric) AS n
+            FROM metric_timeseries AS t LEFT JOIN org_facts AS o USING (fact_id)
+            WHERE t.metric IN ({marks}) AND t.label IS NULL
         )
         SELECT a.organization, a.org_id, a.metric, a.n AS periods,
                a.period AS first_period, a.value AS first_value,
@@ -204,13 +211,15 @@ def ratio_facts(con) -> list[dict]:
     )
 
 
-def held_quarantine(con, doc_id: str | None = None) -> list[dict]:
+def held_quarantine(con, doc_ids: list[str] | None = None) -> list[dict]:
     """Records still held back, with their record JSON decoded (bad JSON is kept, flagged)."""
     where = "WHERE NOT coalesce(released, false)"
     params: list = []
-    if doc_id is not None:
-        where += " AND doc_id = ?"
-        params.append(doc_id)
+    if doc_ids is not None:
+        if not doc_ids:
+            return []
+        where += f" AND doc_id IN ({_marks(doc_ids)})"
+        params.extend(doc_ids)
     out = rows(
         con,
         f"SELECT record_id, record_type, doc_id, run_id, reasons, record FROM quarantine {where} "
@@ -315,42 +324,77 @@ def documents(con) -> list[dict]:
         SELECT d.doc_id, d.title, d.source, d.uri, d.published_date, d.text_length,
                d.loaded_run, coalesce(o.canonical_name, r.organization) AS organization,
                r.period, r.report_type,
-               (SELECT count(*) FROM facts AS f WHERE f.doc_id = d.doc_id) AS facts,
-               (SELECT count(*) FROM facts AS f
-                 WHERE f.doc_id = d.doc_id AND f.dq_status = 'warn') AS warned,
-               (SELECT count(*) FROM quarantine AS q
-                 WHERE q.doc_id = d.doc_id AND NOT coalesce(q.released, false)) AS held
+               coalesce(fc.facts, 0) AS facts, coalesce(fc.warned, 0) AS warned,
+               coalesce(qc.held, 0) AS held
         FROM documents AS d
         LEFT JOIN reports AS r USING (doc_id)
         LEFT JOIN organizations AS o ON o.org_id = r.org_id
+        LEFT JOIN (SELECT doc_id, count(*) AS facts,
+                          count(*) FILTER (WHERE dq_status = 'warn') AS warned
+                   FROM facts GROUP BY doc_id) AS fc USING (doc_id)
+        LEFT JOIN (SELECT doc_id, count(*) AS held FROM quarantine
+                   WHERE NOT coalesce(released, false) GROUP BY doc_id) AS qc USING (doc_id)
         ORDER BY organization NULLS LAST, r.period, d.doc_id
         """,
     )
 
 
-def document(con, doc_id: str) -> dict | None:
+def _marks(ids: list[str]) -> str:
+    return ", ".join("?" for _ in ids)
+
+
+def documents_in(con, doc_ids: list[str]) -> dict[str, dict]:
+    """Documents with their report fields, for the viewer pages of `doc_ids`."""
+    if not doc_ids:
+        return {}
     found = rows(
         con,
-        """
+        f"""
         SELECT d.*, r.organization AS report_organization, r.period, r.report_type,
                r.meeting_date, r.province, r.district, r.source_name,
                o.canonical_name AS organization
         FROM documents AS d
         LEFT JOIN reports AS r USING (doc_id)
         LEFT JOIN organizations AS o ON o.org_id = r.org_id
-        WHERE d.doc_id = ?
+        WHERE d.doc_id IN ({_marks(doc_ids)})
         """,
-        [doc_id],
+        doc_ids,
     )
-    return found[0] if found else None
+    return {d["doc_id"]: d for d in found}
+
+
+def facts_in(con, doc_ids: list[str]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {d: [] for d in doc_ids}
+    if not doc_ids:
+        return out
+    for f in rows(
+        con,
+        f"SELECT * FROM facts WHERE doc_id IN ({_marks(doc_ids)}) "
+        "ORDER BY doc_id, start_offset, end_offset DESC, fact_id",
+        doc_ids,
+    ):
+        out[f["doc_id"]].append(f)
+    return out
+
+
+def document(con, doc_id: str) -> dict | None:
+    return documents_in(con, [doc_id]).get(doc_id)
 
 
 def document_facts(con, doc_id: str) -> list[dict]:
-    return rows(
-        con,
-        "SELECT * FROM facts WHERE doc_id = ? ORDER BY start_offset, end_offset DESC, fact_id",
-        [doc_id],
-    )
+    return facts_in(con, [doc_id])[doc_id]
+
+
+def touched_documents(con, run_id: str) -> set[str]:
+    """Documents whose page a run changed: loaded by it, or quarantined or released by it."""
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT doc_id FROM documents WHERE loaded_run = ? UNION "
+            "SELECT doc_id FROM quarantine WHERE run_id = ? OR released_run = ?",
+            [run_id, run_id, run_id],
+        ).fetchall()
+    }
 
 
 def metric_descriptions(con) -> dict[str, str]:

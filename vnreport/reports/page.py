@@ -19,6 +19,9 @@ from string import Template
 from vnreport import __version__
 from vnreport.reports.charts import esc
 
+# Bump when the page layout changes, so every document page is written again.
+PAGE_FORMAT = 1
+PAGE_STAMP = f"vnreport {__version__} page-format {PAGE_FORMAT}"
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -36,6 +39,7 @@ def render(title: str, body: str, *, warehouse: Path | str, body_class: str = ""
         generated=esc(datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
         warehouse=esc(str(warehouse)),
         version=esc(__version__),
+        stamp=esc(PAGE_STAMP),
     )
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from vnreport.reports import data
 from vnreport.reports.charts import color_for, esc, fmt_num
-from vnreport.reports.page import doc_filename, render, web_href, write_text
+from vnreport.reports.page import PAGE_STAMP, doc_filename, render, web_href, write_text
 
 QUARANTINE_KEY = "quarantined"
+BATCH = 200  # documents read from the warehouse per query when writing many pages
 
 
 @dataclass
@@ -49,9 +50,22 @@ def _value_text(rec: dict) -> str:
     return text
 
 
+def _money_words(rec: dict) -> str:
+    """1.845.000.000.000 vnd is hard to read; the articles say 1.845 tỷ đồng."""
+    value, unit = rec.get("value"), rec.get("unit") or ""
+    if value is None or not unit.startswith("vnd"):
+        return ""
+    for div, word in ((1e9, "tỷ"), (1e6, "triệu")):
+        if abs(float(value)) >= div:
+            return f"{fmt_num(float(value) / div, 3)} {word} đồng"
+    return ""
+
+
 def _hover(span: Span) -> str:
     r = span.record
     lines = [f"{span.metric}: {_value_text(r)} {r.get('unit') or ''}".rstrip()]
+    if _money_words(r):
+        lines.append(f"= {_money_words(r)}")
     for key in ("qualifier", "subject", "scope", "label", "period"):
         if r.get(key):
             lines.append(f"{key}: {r[key]}")
@@ -186,22 +200,20 @@ def _fact_row(s: Span) -> str:
         f'<tr id="row-{esc(s.anchor)}" data-fact="{esc(s.anchor)}" data-status="{esc(s.status)}">'
         f'<td><a href="#{esc(s.anchor)}"><span class="{chip_cls}"{chip_style}>{esc(s.metric)}'
         f"</span></a>{label}</td>"
-        f'<td class="num">{esc(value)}<div class="unit">{esc(r.get("unit") or "")}</div></td>'
+        f'<td class="num">{esc(value)}<div class="unit">{esc(r.get("unit") or "")}</div>'
+        f'<div class="unit">{esc(_money_words(r))}</div></td>'
         f'<td class="details">{" · ".join(details)}<div>data quality: {status}</div>'
         f"{f'<ul>{notes}</ul>' if notes else ''}"
         f'<div class="evidence">«{esc(r.get("evidence") or "")}»</div></td></tr>'
     )
 
 
-def render_document(con, doc_id: str, *, warehouse: Path | str) -> str:
-    """The viewer page of one document, from the warehouse alone."""
-    doc = data.document(con, doc_id)
-    if doc is None:
-        raise LookupError(f"document {doc_id!r} is not in the warehouse")
-    facts = data.document_facts(con, doc_id)
-    held = data.held_quarantine(con, doc_id)
+def render_page(
+    doc: dict, facts: list[dict], held: list[dict], descriptions: dict, *, warehouse
+) -> str:
+    """The viewer page of one document, from its rows in the warehouse."""
+    doc_id = doc["doc_id"]
     spans = collect_spans(doc, facts, held)
-    descriptions = data.metric_descriptions(con)
 
     counts: dict[str, int] = {}
     for s in spans:
@@ -257,7 +269,57 @@ def render_document(con, doc_id: str, *, warehouse: Path | str) -> str:
     return render(f"{title} · vnreport", body, warehouse=warehouse, body_class="viewer")
 
 
+def render_document(con, doc_id: str, *, warehouse: Path | str) -> str:
+    doc = data.document(con, doc_id)
+    if doc is None:
+        raise LookupError(f"document {doc_id!r} is not in the warehouse")
+    return render_page(
+        doc,
+        data.document_facts(con, doc_id),
+        data.held_quarantine(con, [doc_id]),
+        data.metric_descriptions(con),
+        warehouse=warehouse,
+    )
+
+
+def page_path(out_dir: Path, doc_id: str) -> Path:
+    return Path(out_dir) / "documents" / doc_filename(doc_id)
+
+
+def is_current(path: Path) -> bool:
+    """A page exists and was written by this version of the page code."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            head = fh.read(1024)
+    except (FileNotFoundError, UnicodeDecodeError):
+        return False
+    return f'content="{esc(PAGE_STAMP)}"' in head
+
+
 def write_document(con, doc_id: str, out_dir: Path, *, warehouse: Path | str) -> Path:
     """Write `<out_dir>/documents/<doc_id>.html` and return its path."""
     page = render_document(con, doc_id, warehouse=warehouse)
-    return write_text(Path(out_dir) / "documents" / doc_filename(doc_id), page)
+    return write_text(page_path(out_dir, doc_id), page)
+
+
+def write_documents(
+    con, doc_ids: list[str], out_dir: Path, *, warehouse: Path | str, chunk: int = BATCH
+) -> dict[str, Path]:
+    """Write many pages, reading the warehouse a chunk of documents at a time."""
+    descriptions = data.metric_descriptions(con)
+    out: dict[str, Path] = {}
+    for i in range(0, len(doc_ids), chunk):
+        ids = doc_ids[i : i + chunk]
+        docs = data.documents_in(con, ids)
+        facts = data.facts_in(con, ids)
+        held: dict[str, list[dict]] = {d: [] for d in ids}
+        for q in data.held_quarantine(con, ids):
+            held[q["doc_id"]].append(q)
+        for doc_id in ids:
+            if doc_id not in docs:
+                raise LookupError(f"document {doc_id!r} is not in the warehouse")
+            page = render_page(
+                docs[doc_id], facts[doc_id], held[doc_id], descriptions, warehouse=warehouse
+            )
+            out[doc_id] = write_text(page_path(out_dir, doc_id), page)
+    return out

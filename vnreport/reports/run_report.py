@@ -24,6 +24,9 @@ CHART_IDS = (
     "facts-per-source",
     "dq-pass-rate",
 )
+MAX_POINTS = 1500  # scatter points drawn; past it the SVG only gets heavier, not clearer
+MAX_LABELS = 25  # disagreeing points labelled on the scatter
+MAX_TABLE_ROWS = 200  # rows of the disagreement table; the rest are counted
 MONEY_DIVISOR = 1e9  # money columns are shown in tỷ đồng (billions), as the articles write them
 
 
@@ -109,7 +112,7 @@ def _series_panels(con, orgs: list[dict], metric: str, *, plans: bool) -> str:
         else:
             pts = [
                 Point(
-                    _ordinal(r["period_end"]),
+                    _ordinal(r["as_of_date"] or r["period_end"]),
                     r["value"],
                     label=fmt_num(r["value"]),
                     title=f"{name} {r['period']}: {fmt_num(r['value'])}\n{r['evidence'] or ''}",
@@ -117,7 +120,7 @@ def _series_panels(con, orgs: list[dict], metric: str, *, plans: bool) -> str:
                 )
                 for r in rows
             ]
-            xl = [(_ordinal(r["period_end"]), r["period"]) for r in rows]
+            xl = [(_ordinal(r["as_of_date"] or r["period_end"]), r["period"]) for r in rows]
             panels.append(charts.line_panel(short, pts, x_labels=xl))
     return f'<div class="panels">{"".join(panels)}</div>' if panels else ""
 
@@ -125,8 +128,29 @@ def _series_panels(con, orgs: list[dict], metric: str, *, plans: bool) -> str:
 def short_org(name: str, limit: int = 30) -> str:
     """Vietnamese names end with what tells them apart (the district, the province), so a
     long name keeps its tail: '…nghiệp huyện Đông Sơn' rather than 'Đảng ủy Khối Doanh…'."""
-    name = re.sub(r"^(Đảng bộ|Đảng ủy|Đảng uỷ)\s+", "", name.strip())
+    name = re.sub(r"\s*\([^)]*\)", "", name.strip())  # '(các doanh nghiệp điện, nước...)'
+    name = re.sub(r"^(Đảng bộ|Đảng ủy|Đảng uỷ)\s+", "", name) or name
     return name if len(name) <= limit else "…" + name[-(limit - 1) :].lstrip()
+
+
+def _gap(r: dict) -> float:
+    return abs(r["pct"] - r["computed_pct"])
+
+
+def order_ratios(ratios: list[dict]) -> list[dict]:
+    """Disagreements first, the largest gap first: what a reader should see before the cap."""
+    return sorted(ratios, key=lambda r: (r["agrees"], -_gap(r), r["doc_id"], r["fact_id"]))
+
+
+def _scatter_sample(ratios: list[dict]) -> list[dict]:
+    """At most MAX_POINTS points: disagreements first, then agreeing ones spread evenly."""
+    if len(ratios) <= MAX_POINTS:
+        return ratios
+    bad = [r for r in ratios if not r["agrees"]][: MAX_POINTS // 2]
+    good = [r for r in ratios if r["agrees"]]
+    room = MAX_POINTS - len(bad)
+    step = max(1, len(good) // room) if room else len(good) + 1
+    return bad + good[::step][:room]
 
 
 def _ratio_label(r: dict) -> str:
@@ -158,11 +182,12 @@ def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
             "Multi-year term totals are left out.",
         )
     )
+    shown = _scatter_sample(ratios)
     pts = [
         Point(
             r["computed_pct"],
             r["pct"],
-            label=_ratio_label(r),
+            label=_ratio_label(r) if i < MAX_LABELS else "",
             title=f"{r.get('organization') or ''} {r.get('period') or ''} {r['metric']}: "
             f"{fmt_num(r['value'])}/{fmt_num(r['denominator'])} = "
             f"{fmt_num(r['computed_pct'], 2)}%, stated {fmt_num(r['pct'], 2)}% ({r['state']})"
@@ -170,16 +195,22 @@ def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
             href=fact_href(r["doc_id"], r["fact_id"]),
             flag=not r["agrees"],
         )
-        for r in ratios
+        for i, r in enumerate(shown)
     ]
-    n_bad = sum(1 for p in pts if p.flag)
+    n_bad = sum(1 for r in ratios if not r["agrees"])
+    sampled = (
+        f" Showing {len(shown)} of them (every disagreement first, largest gap first)."
+        if len(shown) < len(ratios)
+        else ""
+    )
     figs.append(
         charts.figure(
             "plan-attainment",
             "Plan attainment: stated % against computed X/Y",
             charts.scatter_diagonal("stated against computed percentage", pts),
-            f"{len(pts)} facts state both X/Y and a percentage; {n_bad} disagree (red, labelled). "
-            "Points on the dashed diagonal agree.",
+            f"{len(ratios)} facts state both X/Y and a percentage; {n_bad} disagree (red"
+            f"{', labelled' if n_bad <= MAX_LABELS else f', the {MAX_LABELS} largest labelled'})."
+            f" Points on the dashed diagonal agree.{sampled}",
         )
     )
     per_metric = data.facts_per_metric(con)
@@ -215,7 +246,7 @@ def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
         for i, r in enumerate(dq)
     ]
     step = max(1, len(dq) // 6)
-    xl = [(i, str(r["run_id"])[:13]) for i, r in enumerate(dq) if i % step == 0]
+    xl = [(i, _run_label(r)) for i, r in enumerate(dq) if i % step == 0 or i == len(dq) - 1]
     figs.append(
         charts.figure(
             "dq-pass-rate",
@@ -232,6 +263,11 @@ def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
         )
     )
     return f'<h2 id="charts">Charts</h2><div class="charts">{"".join(figs)}</div>', n_bad
+
+
+def _run_label(r: dict) -> str:
+    started = r.get("started_at")
+    return started.strftime("%m-%d %H:%M") if started else str(r["run_id"])[:8]
 
 
 def _fact_cell(f: dict | None, *, money: bool = False) -> str:
@@ -302,14 +338,19 @@ def _disagree_table(ratios: list[dict]) -> str:
         f"<td class='status-{'quarantined' if r['state'] == 'quarantined' else 'pass'}'>"
         f"{esc(r['state'])}</td>"
         f'<td class="evidence">{esc(r.get("evidence") or "")}</td></tr>'
-        for r in bad
+        for r in bad[:MAX_TABLE_ROWS]
+    )
+    more = (
+        f'<p class="meta">and {len(bad) - MAX_TABLE_ROWS} more: docs/queries.md, question 3.</p>'
+        if len(bad) > MAX_TABLE_ROWS
+        else ""
     )
     return (
         '<table id="disagree"><thead><tr><th>organization</th><th>period</th><th>metric</th>'
         '<th class="num">X/Y</th><th class="num">computed</th><th class="num">stated</th>'
         '<th class="num">gap (points)</th><th>state</th><th>evidence</th></tr></thead>'
         f"<tbody>{body}</tbody></table>"
-    )
+    ) + more
 
 
 def _newest_table(con, newest: list[dict]) -> str:
@@ -381,11 +422,13 @@ def _quarantine_table(held: list[dict]) -> str:
     )
 
 
-def render_run_report(con, run: dict, prev: dict | None, *, out_dir: Path, warehouse) -> str:
+def render_run_report(
+    con, run: dict, prev: dict | None, *, out_dir: Path, warehouse, docs: list[dict] | None = None
+) -> str:
     totals = data.warehouse_totals(con)
     held = data.held_quarantine(con)
     ratios = data.ratio_facts(con) + data.quarantined_ratios(held)
-    ratios.sort(key=lambda r: (r["agrees"], r["doc_id"]))
+    ratios = order_ratios(ratios)
     charts_html, n_bad = _charts(con, ratios, data.dq_history(con))
     docs_link = file_href(run.get("data_docs_index"), out_dir)
     summary = Path(warehouse).resolve().parent / "dq" / "summary.html"
@@ -417,6 +460,8 @@ def render_run_report(con, run: dict, prev: dict | None, *, out_dir: Path, wareh
 <span>extractor {esc(run.get("extractor_version"))}</span>
 <span>{esc(run.get("documents_read"))} documents read</span>
 <span>previous run {esc(prev["run_id"] if prev else "none")}</span></p>
+<p class="meta">Every underlined number and every chart point links to the sentence it was read
+from, highlighted in its document.</p>
 {_cards(run, prev, totals)}
 {failed_html}
 <h2 id="growth-h">Which organizations grew</h2>
@@ -429,16 +474,22 @@ def render_run_report(con, run: dict, prev: dict | None, *, out_dir: Path, wareh
 {_newest_table(con, data.newest_reports(con))}
 <h2 id="documents-h">Documents</h2>
 <p class="meta">Open a document to see every number highlighted where it was read.</p>
-{_documents_table(data.documents(con))}
+{_documents_table(docs if docs is not None else data.documents(con))}
 <h2 id="quarantine-h">Held in quarantine ({len(held)})</h2>
 {_quarantine_table(held)}
 """
     return render(f"vnreport run {run['run_id']}", body, warehouse=warehouse, body_class="run")
 
 
-def write_reports(db_path: Path, out_dir: Path, *, run_id: str | None = None) -> dict:
-    """Write the run report (index.html when it is the latest run, and run-<id>.html) and
-    every document's viewer page; returns {"run_report": path, "documents": {doc_id: path}}.
+def write_reports(
+    db_path: Path, out_dir: Path, *, run_id: str | None = None, rebuild: bool = False
+) -> dict:
+    """Write the run report (run-<id>.html, copied to index.html when it is the latest run)
+    and the viewer page of every document the run touched or whose page is missing or from
+    an older page format (all of them with `rebuild`).
+
+    Returns {"run_report": path, "documents": {doc_id: path} for every document,
+    "documents_written": n}.
     """
     from vnreport.warehouse import db
 
@@ -450,17 +501,23 @@ def write_reports(db_path: Path, out_dir: Path, *, run_id: str | None = None) ->
         if run is None:
             what = f"run {run_id}" if run_id else "any run"
             raise LookupError(f"{db_path}: no record of {what} in the runs table")
-        docs = {
-            d["doc_id"]: provenance.write_document(con, d["doc_id"], out_dir, warehouse=db_path)
-            for d in data.documents(con)
-        }
-        html = render_run_report(con, run, prev, out_dir=out_dir, warehouse=db_path)
+        doc_rows = data.documents(con)
+        touched = data.touched_documents(con, run["run_id"])
+        pages = {d["doc_id"]: provenance.page_path(out_dir, d["doc_id"]) for d in doc_rows}
+        todo = [
+            doc_id
+            for doc_id, path in pages.items()
+            if rebuild or doc_id in touched or not provenance.is_current(path)
+        ]
+        provenance.write_documents(con, todo, out_dir, warehouse=db_path)
+        html = render_run_report(con, run, prev, out_dir=out_dir, warehouse=db_path, docs=doc_rows)
     finally:
         con.close()
     report = write_text(out_dir / f"run-{run['run_id']}.html", html)
     if run is all_runs[-1]:
         index = out_dir / "index.html"
-        shutil.copyfile(report, index.with_name("index.html.tmp"))
-        index.with_name("index.html.tmp").replace(index)
+        tmp = index.with_name("index.html.tmp")
+        shutil.copyfile(report, tmp)
+        tmp.replace(index)
         report = index
-    return {"run_report": report, "documents": docs}
+    return {"run_report": report, "documents": pages, "documents_written": len(todo)}
