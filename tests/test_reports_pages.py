@@ -164,7 +164,8 @@ def test_charts_escape_labels_and_draw_one_mark_per_point():
 
 def test_hrefs_refuse_unsafe_ids_and_schemes():
     assert fact_href("sample_01", "abc") == "documents/sample_01.html#fact-abc"
-    for bad in ("../x", "a/b", "", ".."):
+    assert fact_href("báo cáo 2023", "f1") == "documents/b%C3%A1o%20c%C3%A1o%202023.html#fact-f1"
+    for bad in ("../x", "a/b", "", "..", "a\\b"):
         with pytest.raises(ValueError, match="not a safe file name"):
             doc_filename(bad)
     assert web_href("javascript:alert(1)") is None

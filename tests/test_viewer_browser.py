@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pytest
@@ -38,6 +39,7 @@ ARGS = [
     "--no-first-run",
 ]
 EXTRA_DOC = "dongson_2024"
+SPACED_DOC = "Đông Sơn tổng kết 2023"  # a file name with spaces and Vietnamese letters
 
 
 def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -125,14 +127,19 @@ def test_write_reports_returns_every_page(built):
 def test_pages_are_rewritten_only_when_needed(built):
     """Pages of documents the run did not touch are kept, unless missing or asked for."""
     again = write_reports(built["db"], built["out"])
-    # the latest run loaded only the extra article: its page alone is written again
-    assert again["documents_written"] == 1
+    # the latest run loaded only the two extra articles: their pages alone are written again
+    (latest,) = q(built["db"], "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")[0]
+    loaded = {
+        r[0] for r in q(built["db"], "SELECT doc_id FROM documents WHERE loaded_run = ?", [latest])
+    }
+    assert loaded == {EXTRA_DOC, SPACED_DOC}
+    assert again["documents_written"] == 2
     kept = again["documents"]["sample_01_tayhung_2022"]
     before = kept.stat().st_mtime_ns
     gone = again["documents"]["sample_02_tayhung_2023"]
     gone.unlink()
     third = write_reports(built["db"], built["out"])
-    assert third["documents_written"] == 2 and gone.is_file()
+    assert third["documents_written"] == 3 and gone.is_file()
     assert kept.stat().st_mtime_ns == before
     rebuilt = write_reports(built["db"], built["out"], rebuild=True)
     (n_docs,) = q(built["db"], "SELECT count(*) FROM documents")[0]
@@ -198,6 +205,15 @@ def test_run_report_counts_and_charts_match_the_warehouse(built, browser):
     assert page.locator("#newest tbody tr").count() == orgs
     tayhung = page.locator("#growth tr[data-metric='party_members']", has_text="Tây Hưng")
     assert "+71" in tayhung.inner_text()  # 812 in 2022 to 883 in mid-2024, from the samples
+    dongson = page.locator("#growth tr[data-metric='party_members']", has_text="Đông Sơn")
+    assert "+26" in dongson.inner_text()  # 401 at the end of 2023, 427 a year later
+
+    # a document named with spaces and Vietnamese letters opens from its link
+    page.locator(f"#documents tr[data-doc='{SPACED_DOC}'] a").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#doc-id").inner_text() == SPACED_DOC
+    assert page.locator("#text mark").count() >= 8
+    assert blocked == [] and errors == []
     page.close()
 
 
@@ -205,8 +221,9 @@ def test_every_fact_link_in_the_report_reaches_its_highlight(built):
     html = (built["out"] / "index.html").read_text(encoding="utf-8")
     links = set(re.findall(r'href="(documents/[^"#]+\.html)#(fact-[^"]+)"', html))
     assert len(links) > 50
+    assert any("%20" in p for p, _ in links)  # the spaced file name is linked, quoted
     for page_path, anchor in links:
-        target = (built["out"] / page_path).read_text(encoding="utf-8")
+        target = (built["out"] / unquote(page_path)).read_text(encoding="utf-8")
         assert f'id="{anchor}"' in target, (page_path, anchor)
 
 
@@ -332,3 +349,21 @@ def test_show_writes_a_missing_page_and_prints_its_path(built):
     report = cli("report", "--warehouse", str(db), env=env)
     assert report.returncode == 0
     assert f"Run report: {db.parent / 'reports' / 'run-'}" in report.stdout
+
+
+def test_open_flags_hand_the_pages_to_a_browser(built, monkeypatch):
+    from typer.testing import CliRunner
+
+    from vnreport.flows.cli import app
+
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda uri: opened.append(uri) or True)
+    db = str(built["db"])
+    runner = CliRunner()
+    out = runner.invoke(app, ["report", "--warehouse", db, "--open"])
+    assert out.exit_code == 0, out.output
+    (latest,) = q(built["db"], "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")[0]
+    assert opened == [(built["out"] / f"run-{latest}.html").resolve().as_uri()]
+    out = runner.invoke(app, ["show", EXTRA_DOC, "--warehouse", db, "--open"])
+    assert out.exit_code == 0, out.output
+    assert opened[-1] == built["written"]["documents"][EXTRA_DOC].resolve().as_uri()

@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from string import Template
+from urllib.parse import quote
 
 from vnreport import __version__
 from vnreport.reports.charts import esc
@@ -22,7 +23,6 @@ from vnreport.reports.charts import esc
 # Bump when the page layout changes, so every document page is written again.
 PAGE_FORMAT = 1
 PAGE_STAMP = f"vnreport {__version__} page-format {PAGE_FORMAT}"
-_SAFE_ID = re.compile(r"[A-Za-z0-9._-]+")
 
 
 @cache
@@ -44,19 +44,20 @@ def render(title: str, body: str, *, warehouse: Path | str, body_class: str = ""
 
 
 def doc_filename(doc_id: str) -> str:
-    """`<doc_id>.html`; ids outside the file-name-safe alphabet are refused, not mangled."""
-    if not _SAFE_ID.fullmatch(doc_id) or doc_id in (".", ".."):
+    """`<doc_id>.html`. Folder sources name documents after their files, so an id may hold
+    spaces or Vietnamese letters (kept: links quote them); a path separator is refused."""
+    if not doc_id or doc_id in (".", "..") or any(c in doc_id for c in "/\\\x00"):
         raise ValueError(f"document {doc_id!r}: id is not a safe file name")
     return f"{doc_id}.html"
 
 
 def doc_href(doc_id: str, *, prefix: str = "documents/") -> str:
-    return f"{prefix}{doc_filename(doc_id)}"
+    return f"{prefix}{quote(doc_filename(doc_id))}"
 
 
 def fact_href(doc_id: str, fact_id: str, *, prefix: str = "documents/") -> str:
     """Relative link from the reports folder to one fact in its document's viewer page."""
-    return f"{prefix}{doc_filename(doc_id)}#fact-{fact_id}"
+    return f"{doc_href(doc_id, prefix=prefix)}#fact-{quote(fact_id)}"
 
 
 def file_href(target: str | Path | None, from_dir: Path) -> str | None:

@@ -256,7 +256,7 @@ def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
                 dq_pts,
                 x_labels=xl,
                 width=520,
-                y_domain=(0, 105),
+                y_domain=(0, 118),
                 y_fmt=lambda v: f"{v:.0f}%",
             ),
             "Red points: runs where an expectation of severity 'fail' did not pass.",
