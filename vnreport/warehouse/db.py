@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import signal
 import struct
 import time
 from collections.abc import Callable, Iterator
@@ -66,6 +67,19 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 POLL_SECONDS = 0.2
+FAULT_ENV = "VNREPORT_FAULT_STOP"
+
+
+def fault_point(name: str) -> None:
+    """Crash tests stop the process here (SIGSTOP) when VNREPORT_FAULT_STOP names this point.
+
+    Some instants (inside the load transaction, between the checkpoint and the
+    swap) cannot be seen from outside the process, so a test sets the variable,
+    waits until the process is stopped and kills it with SIGKILL. Unset, this is
+    one dictionary lookup. The only place the variable is read.
+    """
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGSTOP)
 
 
 def sql_text(name: str) -> str:
@@ -258,27 +272,40 @@ def writer(
     with _flock(lock_path, lock_timeout, str(db_path)):
         _remove(next_path)
         _remove(next_wal)
-        if db_path.exists():
-            _copy_under_shared_lock(db_path, next_path, lock_timeout)
         try:
+            if db_path.exists():
+                _copy_under_shared_lock(db_path, next_path, lock_timeout)
             con = duckdb.connect(str(next_path))
-        except duckdb.Error as exc:
+        except (OSError, duckdb.Error) as exc:
             _remove(next_path)
-            raise WarehouseError(f"{db_path}: cannot open a copy for writing: {exc}") from exc
+            _remove(next_wal)
+            raise WarehouseError(
+                f"{db_path}: cannot write a copy to load into ({next_path.name}): {exc}; "
+                "the warehouse is unchanged"
+            ) from exc
         try:
             con.execute("SET TimeZone = 'UTC'")
             migrate(con)
             yield con
             con.execute("CHECKPOINT")
-        except BaseException:
+        except BaseException as exc:
             con.close()
             _remove(next_path)
             _remove(next_wal)
+            if isinstance(exc, duckdb.IOException | OSError):
+                raise WarehouseError(
+                    f"{db_path}: writing the new snapshot failed: {exc}; the warehouse is unchanged"
+                ) from exc
             raise
         con.close()
-        _remove(next_wal)
-        _remove(db_path.with_name(db_path.name + ".wal"))
-        os.replace(next_path, db_path)
+        fault_point("before-swap")
+        try:
+            _remove(next_wal)
+            _remove(db_path.with_name(db_path.name + ".wal"))
+            os.replace(next_path, db_path)
+        except OSError as exc:
+            _remove(next_path)
+            raise WarehouseError(f"{db_path}: cannot swap in the new snapshot: {exc}") from exc
         dir_fd = os.open(db_path.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)

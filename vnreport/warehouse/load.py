@@ -245,6 +245,7 @@ def load_run(
         try:
             counts = _load(con, run, run_id, reports, facts, failure_rows)
             counts["fetch_state"] = save_state(con, fetch_state or [])
+            db.fault_point("load-transaction")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
