@@ -38,14 +38,14 @@ def _ordinal(d: date | datetime | None) -> float:
     return float(d.toordinal())
 
 
-def _delta(now: int | None, before: int | None, *, more_is_bad: bool) -> str:
+def _delta(now: int | None, before: int | None, *, more_is_bad: bool | None) -> str:
+    """Change against the previous run; colored only where more is plainly worse."""
     if before is None or now is None:
         return '<span class="delta same">first run</span>'
     diff = int(now) - int(before)
     if diff == 0:
         return '<span class="delta same">±0 vs previous run</span>'
-    good = (diff < 0) if more_is_bad else (diff > 0)
-    cls = "up" if good else "down"
+    cls = "same" if more_is_bad is None else ("down" if more_is_bad == (diff > 0) else "up")
     return f'<span class="delta {cls}">{diff:+d} vs previous run</span>'
 
 
@@ -59,7 +59,8 @@ def _cards(run: dict, prev: dict | None, totals: dict[str, int]) -> str:
         cards.append(
             f'<div class="card{flag}" data-key="{key}" data-value="{esc(value)}">'
             f'<div class="value">{esc(shown)}</div><div class="label">{esc(label)}</div>'
-            f"{_delta(value, prev.get(key) if prev else None, more_is_bad=key in bad)}</div>"
+            f"{_delta(value, prev.get(key) if prev else None, more_is_bad=True if key in bad else None)}"
+            "</div>"
         )
     totals_html = "".join(
         f'<div class="card" data-key="total_{k}" data-value="{v}"><div class="value">{v}</div>'
@@ -441,7 +442,8 @@ def render_run_report(
     failed_html = ""
     if failed:
         failed_html = (
-            '<h3>Documents that failed in this run</h3><table id="failures"><tbody>'
+            '<h3>Documents that failed in this run</h3><table id="failures"><thead><tr>'
+            "<th>document</th><th>stage</th><th>reason</th></tr></thead><tbody>"
             + "".join(
                 f"<tr><td>{esc(f['doc_id'])}</td><td>{esc(f['stage'])}</td>"
                 f"<td>{esc(f['reason'])}</td></tr>"
