@@ -50,6 +50,13 @@ PROVINCE_PREFIXED_RE = re.compile(
 DISTRICT_RE = re.compile(
     rf"(?<!\w)(?:quận|Quận|huyện|Huyện|thị xã|Thị xã)(?: ủy| uỷ)?[ \u00a0]+({_NAME})"
 )
+CITY_RE = re.compile(rf"(?<!\w)(?:thành phố|Thành phố|TP\.?|Tp\.?)[ \u00a0]*({_NAME})")
+# `có trụ sở tại thành phố Vinh`, `đóng chân trên địa bàn huyện Lộc Ninh`: the reporter's seat
+SEAT_RE = re.compile(
+    r"(?<!\w)(?:trụ sở(?: chính)?|đóng chân|đặt|có địa chỉ|tọa lạc|toạ lạc|đóng)[ \u00a0]+"
+    r"(?:tại|ở|trên địa bàn)[ \u00a0]+(?:(?:phường|xã|thị trấn)[^,;.]{1,30},[ \u00a0]*)?"
+    rf"(?:quận|huyện|thị xã|(thành phố|TP\.?|Tp\.?))[ \u00a0]*({_NAME})"
+)
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 REVIEW_RE = re.compile(
     r"(?<!\w)(?:tổng kết|sơ kết|giao ban|đánh giá|kiểm điểm|báo cáo|hội nghị|đại hội|tổng kết công tác)(?!\w)",
@@ -260,18 +267,43 @@ def _canon_province(p: str) -> str:
     return {"Bà Rịa-Vũng Tàu": "Bà Rịa - Vũng Tàu", "Huế": "Thừa Thiên Huế"}.get(p, p)
 
 
-def _district(text: str) -> str | None:
-    found = Counter()
-    for m in DISTRICT_RE.finditer(text[:6000]):
-        words = m.group(1).split()
-        cut = next((i for i, w in enumerate(words) if w[:1].islower()), len(words))
-        name = " ".join(words[:cut])
-        name = re.sub(r"[ \u00a0](?:Tp|TP|Thành|Tỉnh)$", "", name)
-        words = name.split()
-        # keep the place name, drop capitalized words of what follows (`Ngô Quyền Hải Phòng`)
-        if len(words) > 3:
-            name = " ".join(words[:2])
-        found[name] += 1
+def _place_name(raw: str) -> str:
+    words = raw.split()
+    cut = next((i for i, w in enumerate(words) if w[:1].islower()), len(words))
+    name = " ".join(words[:cut])
+    name = re.sub(r"[ \u00a0](?:Tp|TP|Thành|Tỉnh)$", "", name)
+    words = name.split()
+    # keep the place name, drop capitalized words of what follows (`Ngô Quyền Hải Phòng`)
+    if len(words) > 3:
+        name = " ".join(words[:2])
+    return name
+
+
+def _city(raw: str) -> str | None:
+    """A city under a province (`thành phố Vinh`) is district level; a province-level one is not."""
+    name = _place_name(raw)
+    if not name or PROVINCE_RE.fullmatch(name) or name.startswith("Hồ Chí Minh"):
+        return None
+    return name
+
+
+def _district(text: str, msent: str | None = None) -> str | None:
+    """Where a district-level reporter sits: its seat when stated (`có trụ sở tại thành phố
+    Vinh`), else the city or district in the meeting sentence, else the district named most."""
+    m = SEAT_RE.search(text[:6000])
+    if m:
+        name = _city(m.group(2)) if m.group(1) else _place_name(m.group(2))
+        if name:
+            return name
+    if msent:
+        m = DISTRICT_RE.search(msent)
+        if m:
+            return _place_name(m.group(1))
+        for m in CITY_RE.finditer(msent):
+            name = _city(m.group(1))
+            if name:
+                return name
+    found = Counter(_place_name(m.group(1)) for m in DISTRICT_RE.finditer(text[:6000]))
     if not found:
         return None
     return found.most_common(1)[0][0]
@@ -394,7 +426,7 @@ def document_fields(doc: CleanDoc) -> list[dict]:
     text = _nfc(doc.text or "")
     title = _title(doc, text)
     msent = _meeting_sentence(text)
-    district = _district(text)
+    district = _district(text, msent)
     if district is None and title:
         place = _title_place(title)
         if place and re.search(r"(?:quận|huyện|thị xã)(?![\w ]*\w:)", title, re.I):

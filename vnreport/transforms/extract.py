@@ -23,15 +23,17 @@ from vnreport.transforms.numbers import (
     DIGITS_RE,
     SCALES,
     SPACE,
+    WORD_NUMBER_BODY,
     Quantity,
     find_quantities,
     nfc_with_map,
     parse_digits,
 )
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 
 _SP = SPACE
+CLAUSE_MAX = 1000
 CLAUSE_END_RE = re.compile(r"[;!?\n]|\.(?=[\s\u00a0]|$)|…")
 _UPPER = UPPERCASE_LETTERS
 SENTENCE_END_RE = re.compile(rf"[!?\n]|\.(?=[\s\u00a0]|$|[{_UPPER}])|…")
@@ -84,6 +86,7 @@ ELLIPSIS_VERB_RE = re.compile(
 MONEY_METRICS = frozenset(["revenue_vnd", "profit_vnd", "budget_contribution_vnd"])
 FROM_BEFORE_RE = re.compile(rf"(?<!\w)từ{_SP}*$", re.I)
 TO_AFTER_RE = re.compile(rf"{_SP}*(?:lên|xuống)(?!\w)", re.I)
+RISE_TO_RE = re.compile(rf"{_SP}*(?:lên|xuống){_SP}+(?:\d[\d.,]*|{WORD_NUMBER_BODY})", re.I)
 BREAKDOWN_END_RE = re.compile(rf"{_SP}*(?:\(|[,;.)]|và(?!\w)|$)")
 THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
@@ -255,6 +258,7 @@ class _Reader:
             plan = re.compile(rf"(?:năm|kế hoạch|KH)\s+{self.next_year}")
             self.context_at = sorted(self.context_at + [m.start() for m in plan.finditer(text)])
         self.orgs = [(m.start(), m.end(), m) for m in ORG_RE.finditer(text)]
+        self.subset_marks = [m.start() for m in SUBSET_MARK_RE.finditer(text)]
         self.org_starts = [o[0] for o in self.orgs]
 
     def _bounds(self, ends: list[int], pos: int) -> tuple[int, int]:
@@ -433,6 +437,8 @@ def extract_facts(
         if table_spans and any(a <= q.start < b for a, b in table_spans):
             continue  # read by _table_facts
         c_start, c_end = rd.clause(q.start)
+        # a "clause" of thousands of characters is a dump, not prose: keep the work per number bounded
+        c_start, c_end = max(c_start, q.start - CLAUSE_MAX), min(c_end, q.end + CLAUSE_MAX)
         qs = q.qualifier_start if q.qualifier_start is not None else q.start
         # a number listed right after another shares its cue
         joined = False
@@ -679,9 +685,17 @@ def _borrow_metric(rd: _Reader, facts: list[_Fact], fact: _Fact, c_start: int, q
 def _after_subset_marker(rd: _Reader, facts: list[_Fact], c_start: int, qs: int) -> bool:
     """`có hơn 4,7 ngàn đảng viên, trong đó ... 38 cơ sở với hơn 1 ngàn đảng viên`: after
     `trong đó` in the same clause, and after the whole was given, numbers count a part of it."""
+    i = bisect.bisect_left(rd.subset_marks, qs) - 1
+    if i < 0 or rd.subset_marks[i] < c_start:
+        return False
+    mark = rd.subset_marks[i]
     s_start, _ = rd.sentence(qs)
-    marks = [m.start() for m in SUBSET_MARK_RE.finditer(rd.t, c_start, qs)]
-    return bool(marks) and any(s_start <= f.start < marks[-1] for f in facts)
+    for f in reversed(facts):  # facts are in text order: stop once before the sentence
+        if f.start < s_start:
+            return False
+        if f.start < mark:
+            return True
+    return False
 
 
 def _other(rd: _Reader, q: Quantity, qs: int, c_end: int) -> _Fact | None:
@@ -693,7 +707,14 @@ def _other(rd: _Reader, q: Quantity, qs: int, c_end: int) -> _Fact | None:
         return _Fact(q, "other", unit, q.value, qs, q.end, q.end)
     m = rd.cat.nouns.match(t, q.end)
     if not m:
-        return None
+        # `từ bốn lên năm chi bộ`: the earlier level counts the noun written after the later one
+        rise = RISE_TO_RE.match(t, q.end)
+        m = rd.cat.nouns.match(t, rise.end()) if rise else None
+        if not m:
+            return None
+        f = _Fact(q, "other", m.lastgroup or "count", _unit_value(q, "count"), qs, q.end, q.end)
+        f.label = m.group().strip() + " (mức trước)"
+        return f
     unit = m.lastgroup or "count"
     return _Fact(q, "other", unit, _unit_value(q, unit), qs, m.end(), m.end())
 

@@ -45,9 +45,8 @@ _WORD_ALT = "|".join(
 _WORD_FIRST = "".join(
     sorted({w[0] for w in _WORD_ALT.split("|")} | {w[0].upper() for w in _WORD_ALT.split("|")})
 )
-WORD_NUMBER_RE = re.compile(
-    rf"(?=[{_WORD_FIRST}])(?<!\w)(?:{_WORD_ALT})(?:[ \-](?:{_WORD_ALT}))*(?!\w)", re.I
-)
+WORD_NUMBER_BODY = rf"(?:{_WORD_ALT})(?:[ \-](?:{_WORD_ALT}))*(?!\w)"
+WORD_NUMBER_RE = re.compile(rf"(?=[{_WORD_FIRST}])(?<!\w){WORD_NUMBER_BODY}", re.I)
 
 # A run of digits with Vietnamese or English grouping; must end on a digit so a
 # full stop or comma after a number is never swallowed.
@@ -198,6 +197,11 @@ LINK_LINE_RE = re.compile(
 LINK_BLOCK_RE = re.compile(
     r"(?im)^[ \t\u00a0]*(?:tin khác|các tin khác|tin liên quan|bài viết liên quan|tin cùng chuyên mục|"
     r"các bài viết khác|bài viết khác|tin mới hơn|tin cũ hơn)[ \t\u00a0]*:?[ \t\u00a0]*$"
+)
+COUNTER_AFTER_RE = re.compile(
+    rf"{SPACE}*(?:lượt (?:truy cập|xem|thích|chia sẻ|bình luận|tải)|người đang (?:xem|truy cập)|"
+    rf"khách đang online|bình luận|lượt like|views?|visits?|online)(?!\w)",
+    re.I,
 )
 DURATION_COUNT_RE = re.compile(r"[\s\u00a0]*năm[\s\u00a0]+được(?!\w)", re.I)
 ESTABLISH_BEFORE_RE = re.compile(
@@ -451,6 +455,8 @@ def find_quantities(text: str) -> list[Quantity]:
                 q.per_person_month = bool(m.group("per"))
                 pos = m.end()
         plain = not (q.is_pct or q.scaled or q.denominator is not None or q.value_max is not None)
+        if plain and COUNTER_AFTER_RE.match(text, pos):
+            continue  # `4.821 lượt truy cập`: a page counter, furniture
         if plain and DURATION_AFTER_RE.match(text, pos) and not DURATION_COUNT_RE.match(text, pos):
             continue  # 3 tháng đầu năm, 5 năm liền; but `3 năm được công nhận` counts years
         if not is_words and _looks_like_year(text, start, end, pos, q):
@@ -511,6 +517,11 @@ WORD_COUNT_NOUNS_RE = re.compile(
 )
 
 
+WORD_RISE_RE = re.compile(
+    rf"{SPACE}+(?:lên|xuống|đến|tới){SPACE}+(?:{_WORD_ALT})(?:{SPACE}+(?:{_WORD_ALT}))*", re.I
+)
+
+
 def _word_number_counts(text: str, m: re.Match) -> bool:
     words = m.group().lower().split()
     if words == ["một"] and not ESTABLISH_BEFORE_RE.search(
@@ -520,7 +531,10 @@ def _word_number_counts(text: str, m: re.Match) -> bool:
     if words[0] in ("mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "mươi", "chục", "trăm", *SCALES):
         return False  # `hàng trăm lao động` is no count
     if not WORD_COUNT_NOUNS_RE.match(text, m.end()):
-        return False
+        # `từ bốn lên năm chi bộ`: the first number counts the noun of the second
+        m2 = WORD_RISE_RE.match(text, m.end())
+        if not (m2 and WORD_COUNT_NOUNS_RE.match(text, m2.end())):
+            return False
     before = text[max(0, m.start() - 12) : m.start()].lower()
     return not COUNTING_WORD_BEFORE_RE.search(before)
 
