@@ -44,22 +44,74 @@ NAV = [
 AUTHORS = ["Minh Anh", "Thu Hà", "Văn Hùng", "Ngọc Lan", "Hoàng Long", "Thanh Tâm", "Đức Thịnh"]
 
 
-EXTRA_PARAS = [
-    "Cấp ủy đã lãnh đạo triển khai nghiêm túc việc học tập, quán triệt và thực hiện các nghị "
-    "quyết, chỉ thị, kết luận của Trung ương, của Tỉnh ủy; gắn với việc đẩy mạnh học tập và làm "
-    "theo tư tưởng, đạo đức, phong cách Hồ Chí Minh trong toàn Đảng bộ.",
-    "Công tác tổ chức, cán bộ được thực hiện đúng quy trình; việc rà soát, bổ sung quy hoạch cấp "
-    "ủy, đánh giá, xếp loại chất lượng tổ chức đảng và đảng viên được thực hiện thực chất hơn.",
-    "Bên cạnh kết quả đạt được, công tác xây dựng Đảng trong doanh nghiệp ngoài khu vực nhà nước "
-    "còn gặp khó khăn; một số chủ doanh nghiệp chưa quan tâm đến việc thành lập tổ chức đảng, "
-    "nguồn phát triển đảng viên ở một số đơn vị còn hạn chế.",
-    "Các doanh nghiệp tích cực đổi mới công nghệ, mở rộng thị trường, nâng cao năng suất lao "
-    "động; chú trọng công tác an toàn, vệ sinh lao động, phòng chống cháy nổ và bảo vệ môi trường.",
-    "Hội nghị đã nghe các ý kiến tham luận của đại diện các tổ chức cơ sở đảng về kinh nghiệm "
-    "lãnh đạo sản xuất kinh doanh, phát triển đảng viên trong công nhân trực tiếp sản xuất.",
-    "Việc thực hiện quy chế dân chủ ở cơ sở được duy trì; các doanh nghiệp tổ chức hội nghị người "
-    "lao động, đối thoại định kỳ, giải quyết kịp thời kiến nghị chính đáng của công nhân.",
+OPENERS = [
+    "Trong {y}, cấp ủy {s} đã",
+    "Thời gian qua, {s} tập trung",
+    "Bên cạnh đó, các chi bộ trực thuộc {s} chủ động",
+    "Thực hiện chương trình công tác năm {y}, {s}",
+    "Với {n} tổ chức đảng trong doanh nghiệp ngoài nhà nước, {s}",
+    "Từ đầu nhiệm kỳ, ban chấp hành {s}",
 ]
+CLAUSES = [
+    "quán triệt {n} chuyên đề nghị quyết cho cán bộ, đảng viên",
+    "rà soát, bổ sung quy hoạch cấp ủy giai đoạn tới",
+    "đổi mới nội dung, hình thức sinh hoạt chi bộ",
+    "tổ chức {n} lớp bồi dưỡng nhận thức về Đảng cho quần chúng ưu tú",
+    "phối hợp với chủ doanh nghiệp thành lập tổ chức đảng ở nơi chưa có",
+    "duy trì đối thoại định kỳ giữa người sử dụng lao động và công nhân",
+    "đẩy mạnh học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh",
+    "nâng tỷ lệ chi bộ sinh hoạt chuyên đề lên {p}%",
+    "chú trọng an toàn, vệ sinh lao động và phòng chống cháy nổ",
+    "kiểm tra {n} tổ chức đảng về thực hiện quy chế làm việc",
+    "giải quyết kịp thời kiến nghị chính đáng của người lao động",
+    "mở rộng thị trường, đổi mới công nghệ, nâng cao năng suất",
+    "tặng quà, hỗ trợ {n} đoàn viên có hoàn cảnh khó khăn",
+    "phát động phong trào thi đua lao động giỏi, lao động sáng tạo",
+    "giới thiệu {n} quần chúng ưu tú cho tổ chức đảng xem xét kết nạp",
+    "thực hiện tốt quy chế dân chủ ở cơ sở",
+]
+
+
+# Words and phrases with the variants different newsrooms use; each page picks its own, so
+# two pages share phrases the way two real reports do rather than whole sentences.
+# No metric cue (đảng viên, doanh thu, ngân sách, thu nhập, kết nạp...) is varied.
+VARIANTS = [
+    ("hội nghị", "buổi làm việc", "phiên họp", "hội nghị trực tuyến"),
+    ("triển khai", "thực hiện", "đề ra", "bàn giải pháp cho"),
+    ("công tác", "lĩnh vực", "mặt công tác", "nhiệm vụ"),
+    ("được quan tâm", "được chú trọng", "có chuyển biến", "đạt kết quả tích cực"),
+    ("tổ chức", "mở", "duy trì", "phát động"),
+    ("nâng cao", "tăng cường", "cải thiện", "đẩy mạnh"),
+    ("cán bộ", "cán bộ chủ chốt", "lãnh đạo", "cán bộ quản lý"),
+    ("người lao động", "công nhân", "công nhân lao động", "đoàn viên công đoàn"),
+    ("các doanh nghiệp", "các đơn vị", "các công ty", "doanh nghiệp trực thuộc"),
+    ("đồng thời", "cùng với đó", "bên cạnh đó", "ngoài ra"),
+    ("tiếp tục", "cần tiếp tục", "phải", "tập trung"),
+    ("thời gian tới", "năm tới", "giai đoạn tiếp theo", "những tháng còn lại"),
+    ("lãnh đạo", "chỉ đạo", "định hướng", "điều hành"),
+    ("cấp ủy", "ban thường vụ", "tập thể cấp ủy", "thường trực cấp ủy"),
+    ("chi bộ", "tổ chức đảng", "chi bộ cơ sở", "đảng bộ bộ phận"),
+    ("ghi nhận", "đánh giá cao", "khen ngợi", "trân trọng"),
+    ("kết quả", "thành tích", "chuyển biến", "thành quả"),
+    ("theo báo cáo", "báo cáo cho biết", "theo số liệu", "qua tổng hợp"),
+]
+_VARIANT_RE = None
+
+
+def _vary(text: str, picks: dict[str, str]) -> str:
+    import re
+
+    global _VARIANT_RE
+    if _VARIANT_RE is None:
+        words = sorted({v[0] for v in VARIANTS}, key=len, reverse=True)
+        _VARIANT_RE = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+    def sub(m):
+        key = m.group(0).lower()
+        new = picks.get(key, m.group(0))
+        return new[:1].upper() + new[1:] if m.group(0)[:1].isupper() else new
+
+    return _VARIANT_RE.sub(sub, text)
 
 
 def _slug(text: str) -> str:
@@ -99,7 +151,9 @@ class Page:
             self.org = f"Đảng bộ {name}"
             self.short = "Đảng bộ Công ty"
         else:
-            self.org = f"Cụm thi đua số {r.randint(1, 9)} Đảng bộ Khối Doanh nghiệp tỉnh {self.province}"
+            self.org = (
+                f"Cụm thi đua số {r.randint(1, 9)} Đảng bộ Khối Doanh nghiệp tỉnh {self.province}"
+            )
             self.short = "Cụm"
         self.year = r.randint(2019, 2025)
         self.period_kind = r.choice(["year", "year", "q", "h1", "midterm", "congress"])
@@ -118,6 +172,9 @@ class Page:
         self.site = site.format(p=self.province)
         self.host = host.format(slug=_slug(self.province))
         self.style = r.randint(0, 2)
+        self.picks = {v[0]: r.choice(v) for v in VARIANTS}
+        if r.random() < 0.5:  # a newsroom varies its own wording from sentence to sentence too
+            self.picks = {v[0]: r.choice(v) for v in VARIANTS if r.random() < 0.5}
 
     # -- wording ---------------------------------------------------------------------
     def period_phrase(self) -> str:
@@ -221,7 +278,7 @@ class Page:
             f"giá, xếp loại hoàn thành tốt nhiệm vụ trở lên; {_pad(r.randint(1, 40))} tập thể và "
             f"{_pad(r.randint(1, 80))} cá nhân được khen thưởng."
         )
-        paras += r.sample(EXTRA_PARAS, 4)
+        paras += [self.mixed(r) for _ in range(4)]
         paras.append(
             f"Công tác dân vận, công tác đoàn thể có chuyển biến; công đoàn cơ sở phối hợp tổ "
             f"chức {_pad(r.randint(2, 30))} chương trình phúc lợi, thăm hỏi, tặng "
@@ -240,7 +297,10 @@ class Page:
             f"mới, doanh thu tăng {_num(r.uniform(3, 15), 1)}% trở lên, thu nhập bình quân đạt "
             f"{_num(self.income * 1.08, 1)} triệu đồng/người/tháng."
         )
-        return paras
+        middle = paras[3:-2]
+        r.shuffle(middle)
+        keep = paras[:3] + [p for p in middle if r.random() < 0.7] + paras[-2:]
+        return [_vary(p, self.picks) for p in keep]
 
     def table(self) -> list[list[str]] | None:
         if self.rng.random() < 0.6:
@@ -254,6 +314,13 @@ class Page:
         for i, (name, plan, done) in enumerate(items, 1):
             rows.append([str(i), name, _pad(plan), _pad(done), _num(100 * done / plan, 1)])
         return rows
+
+    def mixed(self, r: random.Random) -> str:
+        """A paragraph of three clauses drawn from the pools: reports share phrases, not pages."""
+        opener = r.choice(OPENERS).format(s=self.short, y=self.year, n=r.randint(2, 60))
+        clauses = [c.format(n=r.randint(2, 90), p=_num(r.uniform(60, 100), 1)) for c in
+                   r.sample(CLAUSES, 3)]  # fmt: skip
+        return f"{opener} {', '.join(clauses)}."
 
     # -- rendering -------------------------------------------------------------------
     def related(self) -> list[str]:
@@ -271,10 +338,7 @@ class Page:
         table = self.table()
         url = f"https://{self.host}/tin-tuc/{self.index}/{_slug(head)[:60]}"
         date = f"{self.year}-{self.month:02d}-{self.day:02d}"
-        nav = "".join(
-            f'<li><a href="https://{self.host}/{_slug(x)}/">{e(x)}</a></li>'
-            for x in NAV
-        )
+        nav = "".join(f'<li><a href="https://{self.host}/{_slug(x)}/">{e(x)}</a></li>' for x in NAV)
         related = "".join(
             f'<li><a href="https://{self.host}/tin/{i}">{e(t)}</a></li>'
             for i, t in enumerate(self.related())

@@ -338,9 +338,12 @@ print(json.dumps({{"wall_s": wall, "facts": facts, "pages": len(refs)}}))
 def scale(folder: Path, batch_size: int) -> dict:
     out = {}
     script = SCALE.format(repo=str(REPO))
-    for workers in (1, 2):
-        out[workers] = _child([PY, "-c", script, str(folder), str(workers), str(batch_size)])
-        out[workers]["load_avg"] = os.getloadavg()[0]
+    for _ in range(2):  # alternate 1, 2, 1, 2 and keep each one's best: the machine is shared
+        for workers in (1, 2):
+            res = _child([PY, "-c", script, str(folder), str(workers), str(batch_size)])
+            res["load_avg"] = os.getloadavg()[0]
+            if workers not in out or res["wall_s"] < out[workers]["wall_s"]:
+                out[workers] = res
     return out
 
 
@@ -408,9 +411,16 @@ def main() -> None:
     ap.add_argument("--rss-pages", type=int, default=0)
     ap.add_argument("--batch-size", type=int, default=200)
     ap.add_argument("--skip-trafilatura", action="store_true")
+    ap.add_argument("--rss-only", action="store_true", help="only the --rss-pages run")
+    ap.add_argument("--runner", default="threads", help="task runner of the --rss-pages run")
     ap.add_argument("--out", type=Path, default=HERE / "out")
     a = ap.parse_args()
     out = a.out.resolve()
+    if a.rss_only:
+        res = peak_rss(out, a.rss_pages, a.batch_size, a.runner)
+        (out / f"rss-{a.rss_pages}.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+        print(json.dumps(res, indent=2))
+        return
     work = out / "throughput-work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -439,7 +449,9 @@ def main() -> None:
     report["extract_cli"] = extract_cli()
     if a.rss_pages:
         print(f"peak RSS over {a.rss_pages} pages ...", file=sys.stderr)
-        report["rss"] = peak_rss(out, a.rss_pages, a.batch_size)
+        report["rss"] = peak_rss(out, a.rss_pages, a.batch_size, a.runner)
+    elif (out / "rss-100000.json").exists():
+        report["rss"] = json.loads((out / "rss-100000.json").read_text(encoding="utf-8"))
     report["load_avg_end"] = os.getloadavg()
     (out / "throughput.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     print_report(report)
