@@ -137,7 +137,7 @@ def stages(files: list[Path], work: Path, *, batch_size: int, trafilatura: bool)
     record("clean", _cpu() - c0, time.perf_counter() - w0)
     del raws
     c0, w0 = _cpu(), time.perf_counter()
-    keys = batching.band_keys(cleaned.docs)
+    keys, sets = batching.band_keys(cleaned.docs, with_shingles=True)
     record("near-duplicate keys", _cpu() - c0, time.perf_counter() - w0)
     c0, w0 = _cpu(), time.perf_counter()
     result = batching.extract_batch(cleaned.docs)
@@ -159,6 +159,7 @@ def stages(files: list[Path], work: Path, *, batch_size: int, trafilatura: bool)
                 facts=facts.filter(pl.col("doc_id").is_in(ids.implode())),
                 doc_ids=ids.to_list(),
                 band_keys=keys[i : i + batch_size],
+                shingles=sets[i : i + batch_size],
             )
         )
     dropped, _groups = spill.merge_duplicates()

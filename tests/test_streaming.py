@@ -145,13 +145,15 @@ def test_duplicates_across_batches_match_dedup_over_the_whole_run(tmp_path):
     spill = batching.Spill(tmp_path / "spill")
     for i in range(0, len(docs), 4):  # batches of 4: each copy is away from its original
         part = docs[i : i + 4]
+        keys, sets = batching.band_keys(part, with_shingles=True)
         spill.add(
             batching.BatchFrames(
                 documents=normalize.documents_frame(part, extractor_version="v"),
                 reports=pl.DataFrame(schema=normalize.REPORT_SCHEMA),
                 facts=pl.DataFrame(schema=normalize.FACT_SCHEMA),
                 doc_ids=[d.doc_id for d in part],
-                band_keys=batching.band_keys(part),
+                band_keys=keys,
+                shingles=sets,
             )
         )
     dropped, groups = spill.merge_duplicates()

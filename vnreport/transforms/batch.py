@@ -185,14 +185,17 @@ class BatchFrames:
     failures: list[Failure] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
     band_keys: object = None  # numpy uint64 (len(doc_ids), BANDS): near-duplicate buckets
+    shingles: list = field(default_factory=list)  # per doc_id: sorted uint64 word 5-shingles
     seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage
 
 
-def band_keys(docs: Sequence[CleanDoc]):
+def band_keys(docs: Sequence[CleanDoc], with_shingles: bool = False):
     """MinHash LSH bucket keys per document (the buckets `dedup.find_duplicates` uses).
 
     Computed where the text is, so near-duplicates across batches are found from
-    32 integers per document instead of keeping every text of the run in memory.
+    32 integers per document instead of keeping every text of the run in memory;
+    `with_shingles` also returns each text's shingle set (sorted array) for the
+    exact check of the few pairs the keys point at.
     """
     import numpy as np
 
@@ -200,15 +203,18 @@ def band_keys(docs: Sequence[CleanDoc]):
 
     rows = dedup.NUM_PERM // dedup.BANDS
     out = np.zeros((len(docs), dedup.BANDS), dtype=np.uint64)
+    sets = []
     for i, doc in enumerate(docs):
         sh = dedup.shingles(doc.text)
+        if with_shingles:
+            sets.append(np.sort(np.fromiter(sh, dtype=np.uint64, count=len(sh))))
         if not sh:
             continue  # never bucketed, as in find_duplicates; 0 marks "no key"
         sig = dedup.signature(sh)
         for b in range(dedup.BANDS):
             key = hash((b, sig[b * rows : (b + 1) * rows])) & 0xFFFFFFFFFFFFFFFF
             out[i, b] = key or 1
-    return out
+    return (out, sets) if with_shingles else out
 
 
 def process_frames(
@@ -243,7 +249,7 @@ def process_frames(
     cleaned = clean_batch(raws, profiles)
     del raws
     t2 = clock()
-    keys = band_keys(cleaned.docs)
+    keys, sets = band_keys(cleaned.docs, with_shingles=True)
     t3 = clock()
     result = extract_batch(cleaned.docs)
     t4 = clock()
@@ -263,6 +269,7 @@ def process_frames(
         failures=failures + cleaned.failures + result.failures,
         doc_ids=[cleaned.docs[i].doc_id for i in rows],
         band_keys=keys[rows],
+        shingles=[sets[i] for i in rows],
         seconds={
             "read": t1 - t0,
             "clean": t2 - t1,
@@ -319,6 +326,13 @@ class Spill:
     def add(self, frames: BatchFrames) -> None:
         for name in self.NAMES:
             getattr(frames, name).write_parquet(self.root / f"{name}-{self.batches:06d}.parquet")
+        if frames.shingles:
+            import polars as pl
+
+            pl.DataFrame(
+                {"doc_id": frames.doc_ids, "shingles": [a.tolist() for a in frames.shingles]},
+                schema={"doc_id": pl.Utf8, "shingles": pl.List(pl.UInt64)},
+            ).write_parquet(self.root / f"shingles-{self.batches:06d}.parquet")
         self.batches += 1
         self.failures += frames.failures
         self._ids += frames.doc_ids
@@ -327,20 +341,45 @@ class Spill:
         for k, v in frames.seconds.items():
             self.seconds[k] = self.seconds.get(k, 0.0) + v
 
-    def candidates(self) -> list[str]:
-        """Documents sharing an LSH bucket with another one: the only possible duplicates."""
+    MIN_SHARED_BANDS = 2
+
+    def candidate_pairs(self) -> list[tuple[str, str]]:
+        """Pairs of documents sharing at least MIN_SHARED_BANDS LSH buckets.
+
+        One shared bucket is what `dedup.find_duplicates` checks; on a large run of
+        formulaic reports (texts sharing a fifth of their phrases) that makes nearly
+        every pair a candidate. Two shared buckets cut chance pairs by orders of
+        magnitude while a pair with Jaccard 0.8 still shares about 13 of 32 (the
+        chance it shares fewer than two is about one in a million).
+        """
         import numpy as np
 
         if not self._keys:
             return []
         keys = np.concatenate(self._keys)
-        flat = keys.ravel()
-        values, counts = np.unique(flat[flat != 0], return_counts=True)
-        shared = values[counts > 1]
-        if not len(shared):
+        n = len(keys)
+        codes = []
+        for b in range(keys.shape[1]):
+            col = keys[:, b]
+            order = np.argsort(col, kind="stable")
+            sorted_col = col[order]
+            starts = np.flatnonzero(np.r_[True, sorted_col[1:] != sorted_col[:-1]])
+            ends = np.r_[starts[1:], n]
+            for lo, hi in zip(starts, ends, strict=True):
+                if hi - lo < 2 or sorted_col[lo] == 0:
+                    continue
+                members = np.sort(order[lo:hi]).astype(np.int64)
+                i, j = np.triu_indices(len(members), k=1)
+                codes.append(members[i] * n + members[j])
+        if not codes:
             return []
-        hit = np.isin(keys, shared).any(axis=1)
-        return sorted({self._ids[i] for i in np.flatnonzero(hit)})
+        values, counts = np.unique(np.concatenate(codes), return_counts=True)
+        picked = values[counts >= self.MIN_SHARED_BANDS]
+        return [(self._ids[int(c // n)], self._ids[int(c % n)]) for c in picked]
+
+    def candidates(self) -> list[str]:
+        """Every document of a candidate pair."""
+        return sorted({d for pair in self.candidate_pairs() for d in pair})
 
     def frame(self, name: str, exclude: Iterable[str] = (), columns=None):
         import polars as pl
@@ -365,24 +404,88 @@ class Spill:
         return lazy.collect()
 
     def merge_duplicates(self):
-        """Near-duplicate groups across all batches: only bucket-sharing texts are read back."""
+        """Near-duplicate groups across all batches: (dropped doc_ids, DuplicateGroup list).
+
+        Candidate pairs are verified on their exact shingle sets with the rule of
+        `dedup.find_duplicates` (same thresholds, same canonical choice); only the
+        shingles of documents in a pair are read back.
+        """
+        import inspect
+
         import polars as pl
 
-        from vnreport.transforms.dedup import merge_duplicates
+        from vnreport.transforms import dedup
 
-        cands = self.candidates()
-        if not cands:
+        pairs = self.candidate_pairs()
+        if not pairs:
             return set(), []
-        rows = (
-            pl.scan_parquet(sorted(self.root.glob("documents-*.parquet")))
-            .filter(pl.col("doc_id").is_in(cands))
-            .select("doc_id", "source", "uri", "content_hash", "text", "published_date")
+        defaults = inspect.signature(dedup.find_duplicates).parameters
+        threshold = defaults["threshold"].default
+        containment = defaults["containment"].default
+        needed = sorted({d for pair in pairs for d in pair})
+        if not any(self.root.glob("shingles-*.parquet")):
+            raise ValueError(f"{self.root}: batches were spilled without their shingle sets")
+        sets = {
+            doc_id: set(sh)
+            for doc_id, sh in pl.scan_parquet(sorted(self.root.glob("shingles-*.parquet")))
+            .filter(pl.col("doc_id").is_in(needed))
             .collect()
-            .to_dicts()
-        )
-        docs = [CleanDoc(**r) for r in rows]
-        _, groups = merge_duplicates(docs)
-        dropped = {m for g in groups for m in g.members if m != g.canonical}
+            .iter_rows()
+        }
+        parent = {d: d for d in needed}
+        weakest: dict[str, float] = {}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for a, b in pairs:
+            sim = dedup._similar(sets[a], sets[b], threshold, containment)
+            if sim is None:
+                continue
+            ra, rb = find(a), find(b)
+            if ra == rb:
+                weakest[ra] = min(sim, weakest.get(ra, 1.0))
+                continue
+            low = min(sim, weakest.get(ra, 1.0), weakest.get(rb, 1.0))
+            parent[rb] = ra
+            weakest[ra] = low
+        members: dict[str, list[str]] = {}
+        for d in needed:
+            members.setdefault(find(d), []).append(d)
+        grouped = [m for m in members.values() if len(m) > 1]
+        if not grouped:
+            return set(), []
+        in_groups = sorted(d for m in grouped for d in m)
+        info = {
+            r["doc_id"]: r
+            for r in pl.scan_parquet(sorted(self.root.glob("documents-*.parquet")))
+            .filter(pl.col("doc_id").is_in(in_groups))
+            .select("doc_id", "uri", "published_date", "text_length")
+            .collect()
+            .iter_rows(named=True)
+        }
+
+        def rank(d: str) -> tuple:  # dedup._rank: earliest stated date, fullest text, smallest id
+            r = info[d]
+            return (r["published_date"] or "9999", -(r["text_length"] or 0), d)
+
+        groups = []
+        for m in grouped:
+            m.sort()
+            root = find(m[0])
+            groups.append(
+                dedup.DuplicateGroup(
+                    canonical=min(m, key=rank),
+                    members=tuple(m),
+                    uris=tuple(info[d]["uri"] for d in m),
+                    similarity=round(weakest.get(root, 1.0), 4),
+                )
+            )
+        groups.sort(key=lambda g: g.canonical)
+        dropped = {d for g in groups for d in g.members if d != g.canonical}
         return dropped, groups
 
 
