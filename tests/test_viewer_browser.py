@@ -228,12 +228,15 @@ def test_every_fact_link_in_the_report_reaches_its_highlight(built):
 
 
 def test_every_provenance_row_has_a_viewer_target(built):
-    rows = q(built["db"], "SELECT doc_id, fact_id FROM fact_provenance")
+    rows = q(built["db"], "SELECT doc_id, fact_id, viewer_href FROM fact_provenance")
+    assert rows
     pages: dict[str, str] = {}
-    for doc_id, fact_id in rows:
-        if doc_id not in pages:
-            pages[doc_id] = built["written"]["documents"][doc_id].read_text(encoding="utf-8")
-        assert f'id="fact-{fact_id}"' in pages[doc_id], (doc_id, fact_id)
+    for doc_id, fact_id, href in rows:
+        page_path, anchor = href.split("#", 1)
+        assert anchor == f"fact-{fact_id}"
+        if page_path not in pages:
+            pages[page_path] = (built["out"] / unquote(page_path)).read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in pages[page_path], (doc_id, fact_id)
 
 
 def written_number(shown: str, value: float) -> bool:

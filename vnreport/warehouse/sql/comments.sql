@@ -286,6 +286,7 @@ COMMENT ON COLUMN fact_provenance.extractor_version IS 'Extractor version.';
 COMMENT ON COLUMN fact_provenance.run_id IS 'Run that loaded the fact.';
 COMMENT ON COLUMN fact_provenance.dq_status IS 'pass or warn.';
 COMMENT ON COLUMN fact_provenance.dq_warnings IS 'Warnings on the fact.';
+COMMENT ON COLUMN fact_provenance.viewer_href IS 'Link to the fact highlighted in its document''s provenance page, relative to the reports folder (<warehouse dir>/reports).';
 
 COMMENT ON VIEW subordinate_facts IS 'Facts about subordinate committees or named enterprises, kept apart from the parent organization''s own numbers.';
 COMMENT ON COLUMN subordinate_facts.fact_id IS 'Fact id.';

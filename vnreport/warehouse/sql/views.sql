@@ -189,7 +189,8 @@ SELECT
     f.extractor_version,
     f.run_id,
     f.dq_status,
-    f.dq_warnings
+    f.dq_warnings,
+    'documents/' || url_encode(f.doc_id) || '.html#fact-' || url_encode(f.fact_id) AS viewer_href
 FROM facts AS f
 LEFT JOIN documents AS d ON d.doc_id = f.doc_id;
 
