@@ -2,8 +2,8 @@
 
 Usage: .venv/bin/python bench/extract_speed.py [--repeat N]
 
-Reads the seed articles (../shared/corpus/seeds, when present) and the labelled
-fixtures, cleans them once with the pipeline's own cleaner, then times only
+Reads the seed articles (../shared/corpus/seeds, when present), the labelled
+fixtures (number-dense), the development set and the bundled samples, cleans them once with the pipeline's own cleaner, then times only
 `extract_document` (facts and document fields) in this single process. Several
 passes over the same texts are timed on this process's CPU clock (the machine is
 shared, so wall time would also count other jobs) and the best pass is reported.
@@ -49,7 +49,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
-    sets = [("fixtures", REPO / "tests" / "fixtures" / "extraction")]
+    sets = [
+        ("fixtures", REPO / "tests" / "fixtures" / "extraction"),
+        ("devset", REPO / "tests" / "fixtures" / "devset"),
+        ("samples", REPO / "samples"),
+    ]
     seeds = SHARED / "corpus" / "seeds"
     if seeds.is_dir():
         sets.insert(0, ("seeds", seeds))

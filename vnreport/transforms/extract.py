@@ -274,18 +274,34 @@ class _Reader:
         return self._bounds(self.sent_ends, pos)
 
 
+_RULES_BY_SHAPE: dict[tuple, tuple[Rule, ...]] = {}
+
+
 def _candidate_rules(cat: Catalog, q: Quantity, first: str) -> tuple[Rule, ...]:
-    """Only rules of the kinds this quantity can be, whose noun can start with the letter
-    after it; `_kind_ok` and the noun pattern still have the last word."""
-    if q.is_pct:
-        kinds: tuple[str, ...] = ("pct",)
-    elif q.per_person_month:
-        kinds = ("income",)
-    elif q.is_money or q.scaled:
-        kinds = ("money", "count")
-    else:
-        kinds = ("count",)
-    return cat.rules_for(kinds, first)
+    """The rules that can fit a quantity of this shape (kind, X/Y, noun's first letter),
+    filtered once per shape and cached: the noun pattern and the cues still have the last word."""
+    big = q.scaled and q.value >= 1e6
+    shape = (id(cat), q.is_pct, q.per_person_month, q.is_money, big, q.denominator is not None)
+    key = (*shape, first)
+    got = _RULES_BY_SHAPE.get(key)
+    if got is None:
+        if q.is_pct:
+            kinds: tuple[str, ...] = ("pct",)
+        elif q.per_person_month:
+            kinds = ("income",)
+        elif q.is_money or q.scaled:
+            kinds = ("money", "count")
+        else:
+            kinds = ("count",)
+        got = tuple(
+            r
+            for r in cat.rules_for(kinds, first)
+            if _kind_ok(r, q, r.noun is not None) and (r.ratio or q.denominator is None)
+        )
+        if len(_RULES_BY_SHAPE) > 4096:
+            _RULES_BY_SHAPE.clear()
+        _RULES_BY_SHAPE[key] = got
+    return got
 
 
 def _kind_ok(rule: Rule, q: Quantity, has_noun: bool) -> bool:
@@ -307,6 +323,7 @@ def _match_rule(
     clause_end: int,
     head_qs: int,
     noun_end: int,
+    nouns: dict,
 ):
     """(distance, noun_end, cue_start) when `rule` fits `q`, else None.
 
@@ -315,17 +332,16 @@ def _match_rule(
     is where the catalog's counted noun after the number ends (`tăng 34 Chi bộ`), used
     when the rule names no noun of its own.
     """
-    if not _kind_ok(rule, q, rule.noun is not None):
-        return None
-    if not rule.ratio and q.denominator is not None:
-        return None  # `9/12 doanh nghiệp` is a share of the units, not their number
+    # kind and X/Y were checked by `_candidate_rules`; the noun's end comes from `nouns`
     t = rd.t
     qs = q.qualifier_start if q.qualifier_start is not None else q.start
     if rule.noun is not None:
-        m = rule.noun.match(t, q.end)
-        if not m:
+        noun_end = nouns.get(rule.noun, -2)
+        if noun_end == -2:
+            m = rule.noun.match(t, q.end)
+            noun_end = nouns[rule.noun] = m.end() if m else -1
+        if noun_end < 0:
             return None
-        noun_end = m.end()
     distance = 500
     cue_start = None
     if rule.before is not None:
@@ -474,6 +490,7 @@ def extract_facts(
         breakdown_ok = subset and BREAKDOWN_END_RE.match(t, generic_end)
         whole = _paren_whole(t, facts, c_start, qs)
         per_item = money_like and PER_ITEM_BEFORE_RE.search(t, max(0, qs - 40), qs)
+        noun_ends: dict = {}  # rules share noun patterns: match each once per number
         for rule in _candidate_rules(cat, q, first):
             if per_item and rule.metric != "other":
                 continue
@@ -483,7 +500,7 @@ def extract_facts(
                 continue  # `17 chi bộ trực thuộc (9 chi bộ nông trường, ...)`: parts of the total
             if best is not None and rule.priority < best[0][0]:
                 break
-            got = _match_rule(rd, rule, q, win, c_end, head_qs, generic_end)
+            got = _match_rule(rd, rule, q, win, c_end, head_qs, generic_end, noun_ends)
             if got is None:
                 continue
             metric = cat.metrics[rule.metric]

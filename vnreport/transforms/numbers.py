@@ -499,8 +499,10 @@ def _tokens(text: str) -> list[tuple[int, int, float, float | None, bool]]:
             continue
         toks.append((m.start(), m.end(), value, alt, False))
     for m in WORD_NUMBER_RE.finditer(text):
+        if not _word_number_counts(text, m):  # cheaper than parsing: most such words count nothing
+            continue
         value = parse_words(m.group())
-        if value is None or not _word_number_counts(text, m):
+        if value is None:
             continue
         toks.append((m.start(), m.end(), value, None, True))
     toks.sort()
@@ -586,10 +588,11 @@ def _ident_before(left: str) -> bool:
     words = left[-30:].rstrip(" \u00a0\t\n:.").lower().split()[-3:]
     if not words:
         return False
-    for n in (3, 2):
-        if len(words) >= n and " ".join(words[-n:]) in COUNT_WORDS:
-            return False
-    return any(" ".join(words[-n:]) in IDENT_WORDS for n in (1, 2, 3) if len(words) >= n)
+    w2 = " ".join(words[-2:]) if len(words) > 1 else None
+    w3 = " ".join(words) if len(words) > 2 else None
+    if w3 in COUNT_WORDS or w2 in COUNT_WORDS:
+        return False
+    return words[-1] in IDENT_WORDS or w2 in IDENT_WORDS or w3 in IDENT_WORDS
 
 
 def _looks_like_year(text: str, start: int, end: int, pos: int, q: Quantity) -> bool:
