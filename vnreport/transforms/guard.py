@@ -44,11 +44,36 @@ def system_resolver(host: str) -> list[str]:
     return seen
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known prefix: last 32 bits are IPv4
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use translation (RFC 8215)
+_V4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated IPv4-compatible form
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries to (6to4, NAT64), which the gateway reaches."""
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def address_problem(addr: str) -> str | None:
-    """Why an address is off limits for a public fetch, or None when it is a public address."""
+    """Why an address is off limits for a public fetch, or None when it is a public address.
+
+    IPv6 forms that lead to an IPv4 host (mapped, 6to4, NAT64) are judged by that
+    host, so `64:ff9b::a00:1` is as private as 10.0.0.1.
+    """
     ip = ipaddress.ip_address(addr)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip in _NAT64_LOCAL or ip.is_site_local:
+            return "private"
+        elif ip in _V4_COMPATIBLE and not (ip.is_loopback or ip.is_unspecified):
+            return "reserved"
+        elif (inner := _embedded_ipv4(ip)) is not None:
+            return address_problem(str(inner))
     if ip.is_loopback:
         return "loopback"
     if ip.is_link_local:
@@ -59,7 +84,7 @@ def address_problem(addr: str) -> str | None:
         return "multicast"
     if ip.is_private:
         return "private"
-    if not ip.is_global:
+    if not ip.is_global or ip.is_reserved:
         return "reserved"
     return None
 
