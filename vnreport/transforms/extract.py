@@ -109,14 +109,21 @@ _NAME_WORD = (
 ORG_RE = re.compile(rf"(?=[ĐCTXNBKHLV])(?<!\w)(?:{ORG_HEAD})(?:{_SP}+{_NAME_WORD}){{1,9}}")
 # Company names go on in lower case after `Cổ phần` (`Công ty Cổ phần xây lắp thiết bị điện`).
 _NOT_IN_NAME = (
-    r"kết|đã|có|được|tại|ở|cho|với|và|đạt|trong|đúng|theo|về|nạp|là|tuy|vừa|mới|cũng|luôn"
+    r"kết|đã|có|được|tại|ở|cho|với|và|đạt|trong|đúng|theo|về|nạp|là|tuy|vừa|mới|cũng|luôn|lần|"
+    r"thành|tổ|thực|hoàn|duy|nộp|doanh|tiếp|tăng|giảm|trao|tặng|ủng|triển|tham"
 )
-COMPANY_TAIL_RE = re.compile(rf"(?:{_SP}+(?!(?:{_NOT_IN_NAME})(?!\w))[^\W\d_]+|{_SP}+\d+){{1,6}}")
+# ... up to the verb: `Công ty CP Dược - Thiết bị y tế An Nhơn`, `CP Vật liệu và Thương mại Lam
+# Hồng 9` (a `và` or a dash followed by a capitalized word stays inside the name)
+COMPANY_TAIL_RE = re.compile(
+    rf"(?:{_SP}+(?!(?:{_NOT_IN_NAME})(?!\w))[^\W\d_]+|{_SP}+\d+(?!{_SP}*[%,.]?\d)"
+    rf"|{_SP}+(?:và|[-–])(?={_SP}+[{_UPPER}])){{1,10}}"
+)
 _ORG_STOP = re.compile(
     r"^(?:kết|nạp|đã|có|được|tổ|chức|đạt|với|và|cho|tại|ở|trong|thực|hiện|hoàn|thành|là|của|"
     r"đề|nghị|phát|triển|chuyển|tăng|giảm|luôn|tiếp|tục|cũng|vẫn|đang|sẽ|đến|từ|trên|dưới|gồm|"
     r"năm|quý|tháng|ngày|khen|thưởng|trao|tặng|nộp|doanh|thu|lợi|nhuận|ủng|hộ|xét|giới|thiệu|"
-    r"lãnh|đạo|chỉ|quan|tâm|triển|khai|tham|gia|dự|thăm|hỗ|trợ|vượt|nhận|làm|thủ|tục|lớp)$",
+    r"lãnh|đạo|chỉ|quan|tâm|triển|khai|tham|gia|dự|thăm|hỗ|trợ|vượt|nhận|làm|thủ|tục|lớp|lần|"
+    r"duy|tiếp)$",
     re.I,
 )
 OBJECT_BEFORE_RE = re.compile(
