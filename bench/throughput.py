@@ -242,6 +242,7 @@ def plain(config, warehouse, batch_size):
     load_run(Path(warehouse), run=run, documents=spill.frame("documents", exclude=dropped).sort("doc_id"),
              reports=v.reports, facts=v.facts, quarantine=v.quarantine, dq_results=v.dq_results,
              failures=failures + spill.failures, fetch_state=[])
+    __import__("shutil").rmtree(tmp, ignore_errors=True)
     return run
 
 def timed(fn):
