@@ -271,3 +271,43 @@ def test_a_province_level_city_is_no_district():
         "chức hội nghị tổng kết năm 2023."
     )
     assert "district" not in _fields(text)
+
+
+# -- found by reading new texts in the genre --------------------------------------------------
+
+
+def test_the_longer_counted_noun_wins_a_tie():
+    text = "Hiện Đảng bộ có 52 chi bộ, đảng bộ trực thuộc với 1.380 đảng viên."
+    assert _typed(text) == [("grassroots_party_orgs", 52), ("party_members", 1380)]
+
+
+def test_commended_by_a_named_standing_committee():
+    text = "Dịp này, 3 tập thể và 8 cá nhân được Ban Thường vụ Đảng ủy tặng Giấy khen."
+    assert _typed(text) == [("commended_collectives", 3), ("commended_individuals", 8)]
+
+
+def test_a_total_after_a_breakdown_is_a_total_again():
+    text = (
+        "Cụm thi đua số 3 gồm 11 đơn vị thành viên, trong đó có 4 đảng bộ cơ sở và 7 chi bộ cơ sở "
+        "với tổng số 865 đảng viên."
+    )
+    assert _typed(text, organization="Cụm thi đua số 3") == [
+        ("member_units", 11),
+        ("grassroots_party_committees", 4),
+        ("grassroots_party_cells", 7),
+        ("party_members", 865),
+    ]
+
+
+def test_a_company_name_with_va_is_one_subject_two_companies_are_not():
+    text = (
+        "Đảng bộ Công ty CP Môi trường và Công trình Đô thị Sơn La kết nạp 4 đồng chí; "
+        "Chi bộ Công ty TNHH Gạch Tuy Nen và Công ty CP Vận tải Mường La đều hoàn thành nhiệm vụ."
+    )
+    (f,) = extract_facts(text)
+    assert f["subject"] == "Đảng bộ Công ty CP Môi trường và Công trình Đô thị Sơn La"
+
+
+def test_the_value_of_what_was_given_is_charity():
+    text = "Các doanh nghiệp hỗ trợ 120 hộ nghèo với tổng số tiền 2 tỷ đồng."
+    assert _typed(text) == [("charity_vnd", 2_000_000_000)]

@@ -83,11 +83,19 @@ PER_ITEM_BEFORE_RE = re.compile(
 ELLIPSIS_VERB_RE = re.compile(
     rf"(?:^|{_SP})(?:cũng{_SP}+)?(?:ước{_SP}+)?(?:đạt|được|có){_SP}*(?:được{_SP}*)?$", re.I
 )
+OWNER_BEFORE_RE = re.compile(rf"(?<!\w)(?:của|trong)(?:{_SP}+các)?{_SP}*$", re.I)
+VALUE_OF_BEFORE_RE = re.compile(
+    rf"(?<!\w)(?:tổng số tiền|tổng trị giá|tổng giá trị|tổng kinh phí|số tiền|kinh phí)"
+    rf"(?:{_SP}+(?:là|đạt|hơn|trên|gần|khoảng|xấp xỉ))*{_SP}*:?{_SP}*$",
+    re.I,
+)
 MONEY_METRICS = frozenset(["revenue_vnd", "profit_vnd", "budget_contribution_vnd"])
 FROM_BEFORE_RE = re.compile(rf"(?<!\w)từ{_SP}*$", re.I)
 TO_AFTER_RE = re.compile(rf"{_SP}*(?:lên|xuống)(?!\w)", re.I)
 RISE_TO_RE = re.compile(rf"{_SP}*(?:lên|xuống){_SP}+(?:\d[\d.,]*|{WORD_NUMBER_BODY})", re.I)
-BREAKDOWN_END_RE = re.compile(rf"{_SP}*(?:\(|[,;.)]|và(?!\w)|$)")
+BREAKDOWN_END_RE = re.compile(rf"{_SP}*(?:\(|[,;.)]|(?:và|với)(?!\w)|$)")
+# `..., trong đó có 4 đảng bộ cơ sở và 7 chi bộ cơ sở với tổng số 865 đảng viên`: a total again
+TOTAL_BEFORE_RE = re.compile(rf"(?<!\w)(?:tổng số|tổng cộng){_SP}*(?:là|có|:)?{_SP}*$", re.I)
 THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
@@ -116,8 +124,9 @@ _NOT_IN_NAME = (
 # Hồng 9` (a `và` or a dash followed by a capitalized word stays inside the name)
 COMPANY_TAIL_RE = re.compile(
     rf"(?:{_SP}+(?!(?:{_NOT_IN_NAME})(?!\w))[^\W\d_]+|{_SP}+\d+(?!{_SP}*[%,.]?\d)"
-    rf"|{_SP}+(?:và|[-–])(?={_SP}+[{_UPPER}])){{1,10}}"
+    rf"|{_SP}+(?:và|[-–])(?={_SP}+[{_UPPER}])(?!{_SP}+(?:{ORG_HEAD})(?!\w))){{1,10}}"
 )
+ORG_HEAD_RE = re.compile(rf"(?:{ORG_HEAD})(?!\w)")
 _ORG_STOP = re.compile(
     r"^(?:kết|nạp|đã|có|được|tổ|chức|đạt|với|và|cho|tại|ở|trong|thực|hiện|hoàn|thành|là|của|"
     r"đề|nghị|phát|triển|chuyển|tăng|giảm|luôn|tiếp|tục|cũng|vẫn|đang|sẽ|đến|từ|trên|dưới|gồm|"
@@ -231,6 +240,13 @@ def _trim_org(name: str) -> str:
     words = name.split()
     # stop at the first verb-like or time word after the type word
     for i, w in enumerate(words[2:], start=2):
+        if (
+            w == "và"
+            and i + 1 < len(words)
+            and words[i + 1][:1].isupper()
+            and not ORG_HEAD_RE.match(" ".join(words[i + 1 : i + 3]))
+        ):
+            continue  # `Công ty CP Môi trường và Công trình Đô thị Sơn La`: one name
         if w[:1].islower() and (_ORG_STOP.match(w) or w in ("nhiệm", "kỳ", "khóa", "khoá")):
             words = words[:i]
             break
@@ -472,9 +488,19 @@ def extract_facts(
             win = c_start
         head_qs = prev_head if joined else qs
         money_like = q.is_money or (q.scaled and q.value >= 1e6)
-        if money_like and not joined:
-            # `doanh thu của 26 doanh nghiệp ... ước đạt 7.815 tỷ đồng`: a count naming whose
-            # money it is does not end the money's cue; an earlier amount does
+        if (
+            money_like
+            and not joined
+            and prev_q is not None
+            and prev_q.start >= c_start
+            and (
+                OWNER_BEFORE_RE.search(t, max(0, prev_q.start - 12), prev_q.start)
+                or VALUE_OF_BEFORE_RE.search(t, max(0, qs - 30), qs)
+            )
+        ):
+            # `doanh thu của 26 doanh nghiệp ... ước đạt 7.815 tỷ đồng`, `hỗ trợ 120 hộ nghèo với
+            # tổng số tiền 2 tỷ đồng`: a count naming whose money it is, or what the money bought,
+            # does not end the money's cue; an earlier amount does
             win = max(last_money_end, c_start)
         win = max(win, qs - 160, c_start)
         if q.is_pct and _attach_pct(rd, facts, q):
@@ -488,7 +514,7 @@ def extract_facts(
         noun_m = cat.nouns.match(t, q.end)
         generic_end = noun_m.end() if noun_m else q.end
         subject = _find_subject(rd, c_start, q, generic_end)
-        subset = (
+        subset = not TOTAL_BEFORE_RE.search(t, max(0, qs - 16), qs) and (
             bool(SUBSET_BEFORE_RE.search(t, max(0, qs - 80), qs))
             or (subject is None and _after_subset_marker(rd, facts, c_start, qs))
             # `tăng từ 9,2 triệu đồng lên 12,4 triệu`: the earlier level is no result
@@ -515,7 +541,7 @@ def extract_facts(
             value = _unit_value(q, unit if unit != "any" else "count")
             if rule.metric != "other" and not cat.plausible(rule.metric, value):
                 continue
-            key = (rule.priority, -got[0])
+            key = (rule.priority, -got[0], got[1])  # then the longer noun: `chi bộ, đảng bộ`
             if best is None or key > best[0]:
                 best = (key, rule, got, value)
         fact = None
