@@ -70,7 +70,7 @@ SUBSET_BEFORE_RE = re.compile(
     rf"(?:{_SP}+có)?{_SP}*[:,]?{_SP}*$",
     re.I,
 )
-SUBSET_MARK_RE = re.compile(r"(?<!\w)(?:trong đó|trong số đó)(?!\w)", re.I)
+SUBSET_MARK_RE = re.compile(r"(?=[tT])(?<!\w)(?:trong đó|trong số đó)(?!\w)", re.I)
 # `mỗi căn trị giá 60 triệu đồng`, `mỗi suất 1,5 triệu đồng`: the price of one item, not a total.
 PER_ITEM_BEFORE_RE = re.compile(
     rf"(?<!\w)mỗi(?:{_SP}+[^\W\d_]+){{1,3}}?{_SP}*,?{_SP}*"
