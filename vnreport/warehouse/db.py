@@ -133,12 +133,23 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = SCHEMA_VERSION) -> 
             )
             con.execute("COMMIT")
         except Exception as exc:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise WarehouseError(f"migration to v{m.version} failed: {exc}") from exc
         current = m.version
     if target == SCHEMA_VERSION:
         _refresh_views(con, force=bool(pending))
     return current
+
+
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back if a transaction is still open, keeping the error that got us here.
+
+    DuckDB ends the transaction itself when COMMIT fails (a full disk while
+    writing the log), and a second ROLLBACK would replace the real cause with
+    "no transaction is active".
+    """
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def _refresh_views(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
@@ -193,9 +204,19 @@ def ensure_current(db_path: Path | str, *, lock_timeout: float = 600.0) -> None:
             pass
 
 
+# Storage failures (full disk, read-only or vanished directory) while the copy is
+# written or committed; a full disk fails the COMMIT with a TransactionException.
+_STORAGE_ERRORS = (OSError, duckdb.IOException, duckdb.TransactionException)
+
+
 @contextlib.contextmanager
 def _flock(lock_path: Path, timeout: float, what: str) -> Iterator[None]:
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WarehouseError(
+            f"{what}: cannot open the writer lock {lock_path.name}: {exc}; the warehouse is unchanged"
+        ) from exc
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -292,7 +313,7 @@ def writer(
             con.close()
             _remove(next_path)
             _remove(next_wal)
-            if isinstance(exc, duckdb.IOException | OSError):
+            if isinstance(exc, _STORAGE_ERRORS):
                 raise WarehouseError(
                     f"{db_path}: writing the new snapshot failed: {exc}; the warehouse is unchanged"
                 ) from exc

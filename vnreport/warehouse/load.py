@@ -248,7 +248,7 @@ def load_run(
             db.fault_point("load-transaction")
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            db.rollback_quietly(con)  # a failed COMMIT has already rolled back
             raise
     return counts
 
