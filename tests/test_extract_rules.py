@@ -311,3 +311,17 @@ def test_a_company_name_with_va_is_one_subject_two_companies_are_not():
 def test_the_value_of_what_was_given_is_charity():
     text = "Các doanh nghiệp hỗ trợ 120 hộ nghèo với tổng số tiền 2 tỷ đồng."
     assert _typed(text) == [("charity_vnd", 2_000_000_000)]
+
+
+def test_subjects_farms_irrigation_and_partners():
+    text = (
+        "Nông trường Tân Lập đạt 112% kế hoạch sản lượng; Công ty TNHH MTV Thủy lợi Sông Chu "
+        "nộp ngân sách 4,2 tỷ đồng. Đảng ủy phối hợp Trung tâm Chính trị huyện mở lớp bồi dưỡng "
+        "nhận thức về Đảng cho 38 quần chúng."
+    )
+    got = [(f["metric"], f["value"], f["subject"]) for f in extract_facts(text)]
+    assert got == [
+        ("other", 112, "Nông trường Tân Lập"),
+        ("budget_contribution_vnd", 4_200_000_000, "Công ty TNHH MTV Thủy lợi Sông Chu"),
+        ("party_course_trainees", 38, None),
+    ]

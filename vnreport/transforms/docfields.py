@@ -90,7 +90,8 @@ DAY_CUE_RE = re.compile(r"(?:ngày|Ngày|sáng|Sáng|chiều|Chiều|tối|Tối
 # Words that start the name of an organization (longest first where one contains another).
 ORG_HEAD = (
     r"Đảng ủy Khối|Đảng bộ Khối|Đảng ủy|Đảng uỷ|Đảng bộ|Chi bộ|Tổng công ty|Tổng Công ty|Công ty|"
-    r"Tập đoàn|Ngân hàng|Xí nghiệp|Nhà máy|Trường|Bệnh viện|Hợp tác xã|HTX|Cụm|Khu công nghiệp|"
+    r"Tập đoàn|Ngân hàng|Xí nghiệp|Nhà máy|Nông trường|Lâm trường|Trường|Bệnh viện|Hợp tác xã|HTX|"
+    r"Cụm|Khu công nghiệp|"
     r"KCN|Trung tâm|Ban|Liên đoàn|Công đoàn|Chi nhánh|Viện|Hiệp hội|Hội"
 )
 ORG_START_RE = re.compile(rf"(?<!\w)(?:{ORG_HEAD})(?!\w)")

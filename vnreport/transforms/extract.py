@@ -136,7 +136,10 @@ _ORG_STOP = re.compile(
     re.I,
 )
 OBJECT_BEFORE_RE = re.compile(
-    rf"(?<!\w)(?:cho|tặng|trao|với|và|của|đến|thăm|tại|ở|các|từ)(?:{_SP}+các)?{_SP}*$", re.I
+    # `phối hợp Trung tâm Chính trị huyện mở lớp`: a partner, not who reports the result
+    rf"(?<!\w)(?:cho|tặng|trao|với|và|của|đến|thăm|tại|ở|các|từ|phối hợp|phối hợp với|cùng)"
+    rf"(?:{_SP}+các)?{_SP}*$",
+    re.I,
 )
 COORDINATED_RE = re.compile(
     rf"(?:^|{_SP}|,)(?:và|cùng|,){_SP}*(?:khoảng|hơn|trên|gần)?{_SP}*$", re.I
@@ -247,6 +250,8 @@ def _trim_org(name: str) -> str:
             and not ORG_HEAD_RE.match(" ".join(words[i + 1 : i + 3]))
         ):
             continue  # `Công ty CP Môi trường và Công trình Đô thị Sơn La`: one name
+        if w == "lợi" and words[i - 1].lower() in ("thủy", "thuỷ"):
+            continue  # `Khai thác Thủy lợi Vu Gia`: irrigation, a sector in the name
         if w[:1].islower() and (_ORG_STOP.match(w) or w in ("nhiệm", "kỳ", "khóa", "khoá")):
             words = words[:i]
             break
