@@ -66,14 +66,14 @@ PAREN_PCT_BEFORE_RE = re.compile(
 PCT_PLAN_AFTER_RE = re.compile(rf"{_SP}*\)?{_SP}*(?:so với{_SP}+)?(?:kế hoạch|KH|chỉ tiêu)", re.I)
 # `trong đó có 02 đồng chí ...`: a part of the fact before, never a total of its own kind.
 SUBSET_BEFORE_RE = re.compile(
-    rf"(?<!\w)(?:trong đó|trong số đó|bao gồm|trong số[^,;.\d]{{1,60}},?{_SP}*có)"
+    rf"(?=[tTbB])(?<!\w)(?:trong đó|trong số đó|bao gồm|trong số[^,;.\d]{{1,60}},?{_SP}*có)"
     rf"(?:{_SP}+có)?{_SP}*[:,]?{_SP}*$",
     re.I,
 )
 SUBSET_MARK_RE = re.compile(r"(?=[tT])(?<!\w)(?:trong đó|trong số đó)(?!\w)", re.I)
 # `mỗi căn trị giá 60 triệu đồng`, `mỗi suất 1,5 triệu đồng`: the price of one item, not a total.
 PER_ITEM_BEFORE_RE = re.compile(
-    rf"(?<!\w)mỗi(?:{_SP}+[^\W\d_]+){{1,3}}?{_SP}*,?{_SP}*"
+    rf"(?=[mM])(?<!\w)mỗi(?:{_SP}+[^\W\d_]+){{1,3}}?{_SP}*,?{_SP}*"
     rf"(?:(?:trị giá|có giá trị|giá trị|là|gồm|được hỗ trợ|hỗ trợ|tương đương){_SP}*)?"
     rf"(?:khoảng|trên|gần|hơn|từ)?{_SP}*$",
     re.I,
@@ -83,20 +83,22 @@ PER_ITEM_BEFORE_RE = re.compile(
 ELLIPSIS_VERB_RE = re.compile(
     rf"(?:^|{_SP})(?:cũng{_SP}+)?(?:ước{_SP}+)?(?:đạt|được|có){_SP}*(?:được{_SP}*)?$", re.I
 )
-OWNER_BEFORE_RE = re.compile(rf"(?<!\w)(?:của|trong)(?:{_SP}+các)?{_SP}*$", re.I)
+OWNER_BEFORE_RE = re.compile(rf"(?=[cCtT])(?<!\w)(?:của|trong)(?:{_SP}+các)?{_SP}*$", re.I)
 VALUE_OF_BEFORE_RE = re.compile(
-    rf"(?<!\w)(?:tổng số tiền|tổng trị giá|tổng giá trị|tổng kinh phí|số tiền|kinh phí)"
+    rf"(?=[tTsSkK])(?<!\w)(?:tổng số tiền|tổng trị giá|tổng giá trị|tổng kinh phí|số tiền|kinh phí)"
     rf"(?:{_SP}+(?:là|đạt|hơn|trên|gần|khoảng|xấp xỉ))*{_SP}*:?{_SP}*$",
     re.I,
 )
 MONEY_METRICS = frozenset(["revenue_vnd", "profit_vnd", "budget_contribution_vnd"])
-FROM_BEFORE_RE = re.compile(rf"(?<!\w)từ{_SP}*$", re.I)
+FROM_BEFORE_RE = re.compile(rf"(?=[tT])(?<!\w)từ{_SP}*$", re.I)
 TO_AFTER_RE = re.compile(rf"{_SP}*(?:lên|xuống)(?!\w)", re.I)
 RISE_TO_RE = re.compile(rf"{_SP}*(?:lên|xuống){_SP}+(?:\d[\d.,]*|{WORD_NUMBER_BODY})", re.I)
 BREAKDOWN_END_RE = re.compile(rf"{_SP}*(?:\(|[,;.)]|(?:và|với)(?!\w)|$)")
 # `..., trong đó có 4 đảng bộ cơ sở và 7 chi bộ cơ sở với tổng số 865 đảng viên`: a total again
-TOTAL_BEFORE_RE = re.compile(rf"(?<!\w)(?:tổng số|tổng cộng){_SP}*(?:là|có|:)?{_SP}*$", re.I)
-THRESHOLD_BEFORE_RE = re.compile(rf"(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
+TOTAL_BEFORE_RE = re.compile(
+    rf"(?=[tT])(?<!\w)(?:tổng số|tổng cộng){_SP}*(?:là|có|:)?{_SP}*$", re.I
+)
+THRESHOLD_BEFORE_RE = re.compile(rf"(?=[tTíÍ])(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
 CONTEXT_RE = re.compile(
@@ -137,7 +139,8 @@ _ORG_STOP = re.compile(
 )
 OBJECT_BEFORE_RE = re.compile(
     # `phối hợp Trung tâm Chính trị huyện mở lớp`: a partner, not who reports the result
-    rf"(?<!\w)(?:cho|tặng|trao|với|và|của|đến|thăm|tại|ở|các|từ|phối hợp|phối hợp với|cùng)"
+    rf"(?=[cCtTvVđĐởỞpP])(?<!\w)"
+    rf"(?:cho|tặng|trao|với|và|của|đến|thăm|tại|ở|các|từ|phối hợp|phối hợp với|cùng)"
     rf"(?:{_SP}+các)?{_SP}*$",
     re.I,
 )
@@ -287,6 +290,7 @@ class _Reader:
             self.context_at = sorted(self.context_at + [m.start() for m in plan.finditer(text)])
         self.orgs = [(m.start(), m.end(), m) for m in ORG_RE.finditer(text)]
         self.subset_marks = [m.start() for m in SUBSET_MARK_RE.finditer(text)]
+        self.names: dict[str, str | None] = {}  # a candidate subject's trimmed name, or None
         self.org_starts = [o[0] for o in self.orgs]
 
     def _bounds(self, ends: list[int], pos: int) -> tuple[int, int]:
@@ -445,10 +449,14 @@ def _find_subject(rd: _Reader, clause_start: int, q: Quantity, noun_end: int) ->
                 break
             i -= 1
     for c in cands:
-        name = _trim_org(c)
-        if not _named(name) or same_org(name, rd.org, rd.cat.abbreviations):
-            continue
-        return name
+        name = rd.names.get(c, "")
+        if name == "":
+            name = _trim_org(c)
+            if not _named(name) or same_org(name, rd.org, rd.cat.abbreviations):
+                name = None
+            rd.names[c] = name
+        if name is not None:
+            return name
     return None
 
 
