@@ -275,10 +275,12 @@ def _sources(path: Path, folders: list[Path]) -> Path:
     return path
 
 
-def _child(args: list[str], env: dict | None = None) -> dict:
+def _child(args: list[str], env: dict | None = None, log: Path | None = None) -> dict:
     proc = subprocess.run(
         args, capture_output=True, text=True, cwd=REPO, env=env or _env(), timeout=7200
     )
+    if log is not None:
+        log.write_text(proc.stderr, encoding="utf-8")
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -395,8 +397,9 @@ def peak_rss(out: Path, pages: int, batch_size: int, runner: str = "threads") ->
     work.mkdir(parents=True)
     config = _sources(work / "sources.yaml", [folder])
     script = RSS.format(repo=str(REPO))
+    env = {**_env(), "PREFECT_LOGGING_LEVEL": "INFO"}  # the flow's log dates each stage
     res = _child([PY, "-c", script, str(config), str(work / "warehouse.duckdb"),
-                  str(batch_size), runner])  # fmt: skip
+                  str(batch_size), runner], env, work / "flow.log")  # fmt: skip
     res["pages"] = pages
     return res
 

@@ -358,23 +358,30 @@ class Spill:
             return []
         keys = np.concatenate(self._keys)
         n = len(keys)
-        codes = []
-        for b in range(keys.shape[1]):
-            col = keys[:, b]
-            order = np.argsort(col, kind="stable")
-            sorted_col = col[order]
-            starts = np.flatnonzero(np.r_[True, sorted_col[1:] != sorted_col[:-1]])
-            ends = np.r_[starts[1:], n]
-            for lo, hi in zip(starts, ends, strict=True):
-                if hi - lo < 2 or sorted_col[lo] == 0:
-                    continue
-                members = np.sort(order[lo:hi]).astype(np.int64)
-                i, j = np.triu_indices(len(members), k=1)
-                codes.append(members[i] * n + members[j])
+        bands = keys.shape[1]
+        valid = (keys != 0).all(axis=1)
+        rows = np.flatnonzero(valid)
+        codes: list = []
+        # Sharing two of the bands is sharing both buckets of some pair of bands: bucket on
+        # each pair of bands in turn, so no list of every one-band pair is ever built (on
+        # formulaic text that list grows with the square of the run).
+        with np.errstate(over="ignore"):
+            for b1 in range(bands):
+                for b2 in range(b1 + 1, bands):
+                    col = keys[rows, b1] * np.uint64(0x9E3779B97F4A7C15) ^ keys[rows, b2]
+                    order = np.argsort(col, kind="stable")
+                    sorted_col = col[order]
+                    starts = np.flatnonzero(np.r_[True, sorted_col[1:] != sorted_col[:-1]])
+                    ends = np.r_[starts[1:], len(col)]
+                    for lo, hi in zip(
+                        starts[ends - starts > 1], ends[ends - starts > 1], strict=True
+                    ):
+                        members = np.sort(rows[order[lo:hi]]).astype(np.int64)
+                        i, j = np.triu_indices(len(members), k=1)
+                        codes.append(members[i] * n + members[j])
         if not codes:
             return []
-        values, counts = np.unique(np.concatenate(codes), return_counts=True)
-        picked = values[counts >= self.MIN_SHARED_BANDS]
+        picked = np.unique(np.concatenate(codes))
         return [(self._ids[int(c // n)], self._ids[int(c % n)]) for c in picked]
 
     def candidates(self) -> list[str]:
@@ -425,13 +432,14 @@ class Spill:
         needed = sorted({d for pair in pairs for d in pair})
         if not any(self.root.glob("shingles-*.parquet")):
             raise ValueError(f"{self.root}: batches were spilled without their shingle sets")
-        sets = {
-            doc_id: set(sh)
-            for doc_id, sh in pl.scan_parquet(sorted(self.root.glob("shingles-*.parquet")))
-            .filter(pl.col("doc_id").is_in(needed))
-            .collect()
-            .iter_rows()
-        }
+        import numpy as np
+
+        # Shingles stay compact arrays (8 bytes each); a pair's sets are built only for its check.
+        arrays: dict[str, np.ndarray] = {}
+        for path in sorted(self.root.glob("shingles-*.parquet")):
+            part = pl.read_parquet(path).filter(pl.col("doc_id").is_in(needed))
+            for doc_id, sh in part.iter_rows():
+                arrays[doc_id] = np.asarray(sh, dtype=np.uint64)
         parent = {d: d for d in needed}
         weakest: dict[str, float] = {}
 
@@ -442,7 +450,7 @@ class Spill:
             return x
 
         for a, b in pairs:
-            sim = dedup._similar(sets[a], sets[b], threshold, containment)
+            sim = dedup._similar(set(arrays[a]), set(arrays[b]), threshold, containment)
             if sim is None:
                 continue
             ra, rb = find(a), find(b)
