@@ -220,13 +220,6 @@ def test_eighty_thousand_numbers_in_one_clause(tmp_path):
     assert docs and any(f["metric"] == "party_members" for f in facts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the cleaners keep C0/C1 control characters (ESC, BEL, CSI): terminal escape "
-    "sequences from a page reach the stored text and `vnreport query` prints them raw to the terminal; "
-    "fix: drop [\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f] in clean_text and clean_html before "
-    "composing the text",
-)
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("kind", ["html", "txt"])
 def test_control_characters_and_terminal_escapes_never_reach_text(tmp_path, kind):
@@ -240,12 +233,6 @@ def test_control_characters_and_terminal_escapes_never_reach_text(tmp_path, kind
     assert any(f["metric"] == "party_members" and f["value"] == 2316 for f in facts)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clean_rules widget_seq `^(?:(?:W)\\s*[|•·/,]?\\s*)+$` backtracks exponentially: "
-    "'top top … top x' (20 words, 81 chars) takes ~15 s, 28 words about an hour; fix: make "
-    "the delimiter mandatory, `^(?:W)(?:(?:\\s*[|•·/,]\\s*|\\s+)(?:W))*\\s*[|•·/,]?$`",
-)
 @pytest.mark.timeout(20)
 def test_a_line_of_repeated_widget_words_is_cleaned_quickly(tmp_path):
     """Found by fuzzing: share-bar words repeated on one line, ending in a non-widget word."""
