@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from vnreport.records import CleanDoc, RawDoc
@@ -43,8 +44,10 @@ def _is_binary(data: bytes) -> bool:
     head = data[:8192]
     if not head:
         return False
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return head.count(b"\x00") > len(head) // 100 or not head.lstrip().startswith(b"<")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 with its byte-order mark: every other byte is NUL
+    if head.count(b"\x00") > len(head) // 100:
+        return True  # binary formats are full of NULs; a stray one is dirt to strip
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     return controls > len(head) // 20
 
@@ -351,6 +354,15 @@ def clean_document(raw: RawDoc, profile: dict | None = None) -> CleanDoc:
         return _fail(raw, f"{raw.uri}: cleaning failed ({type(exc).__name__}: {exc})")
 
 
+# C0 and C1 controls other than tab and newlines: terminal escapes (ESC [2J, OSC titles,
+# CSI \x9b) in a page must never reach stored text, which `vnreport query` prints raw.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROLS.sub("", text)
+
+
 def _clean(raw: RawDoc, profile: dict | None) -> CleanDoc:
     data = raw.content or b""
     if not data.strip():
@@ -359,6 +371,7 @@ def _clean(raw: RawDoc, profile: dict | None) -> CleanDoc:
         return _fail(raw, "binary content, not text or HTML")
     is_html = raw.kind == "html"
     dec = decode_bytes(data, raw.charset, html=is_html)
+    dec = replace(dec, text=strip_controls(dec.text))
     meta = _encoding_meta(dec)
     sniffed = _sniff(dec.text, "html" if is_html else "text")
     if sniffed != ("html" if is_html else "text"):
@@ -394,8 +407,10 @@ def _clean(raw: RawDoc, profile: dict | None) -> CleanDoc:
     meta.update(found["notes"])
     if found.get("date_source"):
         meta["date_source"] = found["date_source"]
-    blocks, kinds = found["blocks"], found["kinds"]
-    title = found.get("title")
+    # character references (&#27;) reach the blocks after parsing: strip controls there too
+    blocks = [strip_controls(b) for b in found["blocks"]]
+    kinds = found["kinds"]
+    title = strip_controls(found["title"]) if found.get("title") else found.get("title")
     reason = None
     if blocks and not any(ch.isalpha() for b in blocks for ch in b):
         blocks, kinds = [], []

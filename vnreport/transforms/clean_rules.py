@@ -57,7 +57,11 @@ def patterns() -> dict[str, re.Pattern[str]]:
         # "Xem thêm: <headline of another article>"
         "related_inline": re.compile(rf"^(?:{related})\s*[:：>»]\s*\S.{{0,200}}$", re.I),
         "widget": re.compile(rf"^(?:{widgets})$", re.I),
-        "widget_seq": re.compile(rf"^(?:(?:{widgets})\s*[|•·/,]?\s*)+$", re.I),
+        # words joined by a separator or by spaces: exactly one way to split a line, so a
+        # line of repeated widget words cannot make the matcher backtrack exponentially
+        "widget_seq": re.compile(
+            rf"^(?:{widgets})(?:\s*[|•·/,]\s*(?:{widgets})|\s+(?:{widgets}))*\s*[|•·/,]?$", re.I
+        ),
         "section": re.compile(rf"^(?:{sections})(?:\s*[-|>»›/–]\s*(?:{sections}))*$", re.I),
         "image_file": re.compile(
             r"^[\w\-.() ]{1,80}\.(?:jpe?g|png|gif|webp|bmp|tiff?|svg|heic)$", re.I
