@@ -283,7 +283,8 @@ def rerun_matches_reference(world, db: Path, what: str, skip: tuple[str, ...] = 
     assert again.wait() == 0, f"{what}: the next run failed\n{again.output()}"
     assert not db.with_name(db.name + ".next").exists()
     verify_file(db, db.parent)
-    got, want = checksums(db, skip), dict(world["reference_sums"])
+    got = checksums(db, skip)
+    want = {t: v for t, v in world["reference_sums"].items() if t not in skip}
     differ = [t for t in want if got.get(t) != want[t]]
     assert not differ, f"{what}: rerun differs in {column_diff(world['reference'], db, differ)}"
 
@@ -389,7 +390,8 @@ def test_kill_after_the_load_keeps_the_new_state(world):
     assert run.killed_after == "load"
     verify_file(db, db.parent)
     assert checksums(db) == world["reference_sums"]
-    rerun_matches_reference(world, db, "after a kill after the load")
+    # a third run adds its own row to the per-run logs, by design
+    rerun_matches_reference(world, db, "after a kill after the load", skip=("runs", "dq_results"))
 
 
 # ---------------------------------------------------------------- one document failing
