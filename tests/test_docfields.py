@@ -102,3 +102,33 @@ def test_a_ratio_is_not_a_meeting_date():
 def test_hcm_the_person_is_not_a_city():
     got = fields("Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh năm 2024.")
     assert "province" not in got
+
+
+@pytest.mark.parametrize(
+    "sentence, name",
+    [
+        (
+            "Sáng 15/7/2023, Công ty cổ phần May Hồng Lam (xã Tân Phong, huyện Kim Sơn, tỉnh "
+            "Ninh Bình) tổ chức hội nghị sơ kết 6 tháng đầu năm 2023.",
+            "Công ty cổ phần May Hồng Lam",
+        ),
+        (
+            "Ngày 20/12/2022, Cụm thi đua số 4 gồm 9 doanh nghiệp trên địa bàn tỉnh tổ chức "
+            "hội nghị tổng kết công tác năm 2022.",
+            "Cụm thi đua số 4",
+        ),
+        (
+            "Ngày 8/1/2024, Đảng bộ Công ty Điện lực Bắc Hà với 312 đảng viên tổ chức hội nghị "
+            "tổng kết công tác năm 2023.",
+            "Đảng bộ Công ty Điện lực Bắc Hà",
+        ),
+        (  # a parenthesis that is part of the name stays
+            "Ngày 30/3/2024, Cụm số 5 (các đơn vị Thương mại, Dịch vụ) tổ chức hội nghị giao "
+            "ban quý I năm 2024.",
+            "Cụm số 5 (các đơn vị Thương mại, Dịch vụ)",
+        ),
+    ],
+)
+def test_organization_name_stops_before_address_and_description(sentence, name):
+    text = "Hội nghị của đơn vị\n\n" + sentence + " Các đơn vị hoàn thành kế hoạch."
+    assert fields(text)["organization"][0] == name

@@ -179,7 +179,9 @@ def _org_before_verb(s: str) -> str | None:
         cand = re.sub(r"\s+(?:đã|vừa|sẽ|long trọng)$", "", cand).strip()
         cand = re.split(rf"\s*[:|–]\s+|\s+-\s+(?=[{_UP}])(?![^()]*\))", cand)[0].strip()
         cand = re.sub(r"\s*\((?:trực thuộc|thuộc)[^)]*\)", "", cand)
-        cand = re.split(r"\s+(?:trực thuộc|thuộc|của)\s+", cand)[0].strip()
+        # `Cụm thi đua số 2 gồm 7 doanh nghiệp ...`, `Đảng bộ X với 500 đảng viên`: what
+        # follows describes the body, it is not part of its name
+        cand = re.split(r"\s+(?:trực thuộc|thuộc|của|bao gồm|gồm|với)\s+", cand)[0].strip()
         if 3 <= len(cand) <= 120:
             return cand
     return None
@@ -216,6 +218,11 @@ def _prefer_body_name(name: str, text: str) -> str:
     return hit.group() if hit else name
 
 
+ADDRESS_PAREN = re.compile(
+    r"\s*\((?=[^()]*\b(?:phường|xã|thị trấn|quận|huyện|thị xã|thành phố|TP\.?|tỉnh)\s)[^()]*\)$"
+)
+
+
 def _organization(
     title: str | None, text: str, msent: str | None, district: str | None
 ) -> str | None:
@@ -244,6 +251,8 @@ def _organization(
     if not name:
         return None
     name = re.sub(rf"\s*\((?:tỉnh |TP\.? |thành phố )?(?:{PROVINCES})\)$", "", name)
+    # `Công ty X (phường An Hòa, TP Rạch Giá, tỉnh Kiên Giang)`: an address, not the name
+    name = re.sub(ADDRESS_PAREN, "", name)
     name = _prefer_body_name(name, text)
     return _complete(name, text, district, _title_place(title))
 
