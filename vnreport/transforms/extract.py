@@ -30,7 +30,7 @@ from vnreport.transforms.numbers import (
     parse_digits,
 )
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.1.1"
 
 _SP = SPACE
 CLAUSE_MAX = 1000
