@@ -73,6 +73,9 @@ def _print_result(result: dict, warehouse: Path) -> None:
     summary = paths.dq_dir(warehouse) / "summary.html"
     if summary.exists():
         typer.echo(f"run summary: {summary}")
+    index = paths.reports_dir(warehouse) / "index.html"
+    if index.exists():
+        typer.echo(f"run report: {index}")
 
 
 def reprocess(

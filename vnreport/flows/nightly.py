@@ -114,6 +114,20 @@ def load_task(
     )
 
 
+@task(name="report", cache_policy=NONE)
+def report_task(warehouse: str, run_id: str) -> dict:
+    from vnreport.reports import write_reports
+
+    return write_reports(Path(warehouse), paths.reports_dir(Path(warehouse)), run_id=run_id)
+
+
+def _latest_data_docs(warehouse: str) -> str | None:
+    """A night with nothing to validate builds no Data Docs; point at the last ones built."""
+    index = paths.dq_dir(Path(warehouse)) / "gx" / "uncommitted" / "data_docs" / "local_site"
+    index = index / "index.html"
+    return str(index) if index.exists() else None
+
+
 def task_runner(kind: str = "threads", address: str | None = None, workers: int = 2):
     """The task runner for the batch stages; the DuckDB load stays a single writer at the end.
 
@@ -143,6 +157,14 @@ def task_runner(kind: str = "threads", address: str | None = None, workers: int 
             }
         )
     raise ValueError(f"unknown task runner {kind!r} (expected threads, processes or dask)")
+
+
+def _links(run: dict) -> str:
+    """Where a reader goes next: the run report (charts, provenance) and the Data Docs."""
+    lines = ["", "", "### Reports", "", f"- Run report: `{run['report_path']}`"]
+    if run.get("data_docs_index"):
+        lines.append(f"- Data Docs: `{run['data_docs_index']}`")
+    return "\n".join(lines) + "\n"
 
 
 @flow(name="nightly", log_prints=True)
@@ -212,17 +234,18 @@ def nightly(
             facts_quarantined=int(
                 validation.quarantine.filter(validation.quarantine["record_type"] == "fact").height
             ),
-            data_docs_index=validation.data_docs_index,
-            report_path=None,
+            data_docs_index=validation.data_docs_index or _latest_data_docs(warehouse),
+            report_path=str(paths.reports_dir(Path(warehouse)) / f"run-{run['run_id']}.html"),
             status="completed",
             finished_at=_now(),
         )
-        run["summary_md"] = summary_markdown(run, validation)
+        run["summary_md"] = summary_markdown(run, validation) + _links(run)
         loaded = load_task(
             warehouse, run, spill, dropped, validation, failures, found.updated_rows()
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    report_task(warehouse, run["run_id"])
     create_markdown_artifact(
         markdown=run["summary_md"], key="nightly-run-summary", description="vnreport run summary"
     )
