@@ -172,3 +172,15 @@ def test_invisible_characters_do_not_split_numbers_or_words() -> None:
     data = text.encode("utf-8")
     doc = clean_document(RawDoc("t", "test", "t.txt", "text", data, content_hash(data)))
     assert "kết nạp 12 đảng viên mới" in doc.text
+
+
+@pytest.mark.timeout(10)
+def test_a_line_of_separators_is_cleaned_quickly() -> None:
+    """Found by atheris: bytes that decode to a run of '·' then a non-widget character made
+    the widget-sequence pattern backtrack for minutes."""
+    data = b"\x88" * 42 + b"\xff\xfe"
+    doc = clean_document(html_doc(data))
+    assert "cleaning failed" not in (doc.reason or "")
+    for n in (40, 400):
+        line = ("· " * n + "x").encode()
+        assert clean_document(html_doc(b"<p>" + line + b"</p>")) is not None

@@ -246,12 +246,6 @@ ATHERIS_HARNESS = textwrap.dedent(
 )
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="finds the malformed-number crash within seconds (parse_digits('0,.,0'), see "
-    "test_hostile_inputs::test_a_malformed_number_costs_that_number_not_the_document); make "
-    "this a plain test once that is fixed",
-)
 @pytest.mark.timeout(240)
 def test_atheris_coverage_guided_pass(tmp_path):
     pytest.importorskip("atheris", reason="atheris is not installed (pip install atheris)")

@@ -57,10 +57,12 @@ def patterns() -> dict[str, re.Pattern[str]]:
         # "Xem thêm: <headline of another article>"
         "related_inline": re.compile(rf"^(?:{related})\s*[:：>»]\s*\S.{{0,200}}$", re.I),
         "widget": re.compile(rf"^(?:{widgets})$", re.I),
-        # words joined by a separator or by spaces: exactly one way to split a line, so a
-        # line of repeated widget words cannot make the matcher backtrack exponentially
+        # words joined by a separator or by spaces. Each further word is matched atomically
+        # (longest alternative first) and never revisited, so a line of repeated widget words
+        # or separators cannot make the matcher backtrack exponentially.
         "widget_seq": re.compile(
-            rf"^(?:{widgets})(?:\s*[|•·/,]\s*(?:{widgets})|\s+(?:{widgets}))*\s*[|•·/,]?$", re.I
+            rf"^(?:{widgets})(?>\s*[|•·/,]\s*(?:{widgets})|\s+(?:{widgets}))*+\s*[|•·/,]?$",
+            re.I,
         ),
         "section": re.compile(rf"^(?:{sections})(?:\s*[-|>»›/–]\s*(?:{sections}))*$", re.I),
         "image_file": re.compile(

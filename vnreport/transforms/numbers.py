@@ -410,19 +410,20 @@ def find_quantities(text: str) -> list[Quantity]:
             if m2 and not re.match(
                 r"[\s\u00a0]*[/.\-][\s\u00a0]*\d", text[m2.end() : m2.end() + 4]
             ):
-                den, _ = parse_digits(m2.group())
-                if len(m2.group()) == 4 and 1900 <= den <= 2100:
+                den = _digits_or_none(m2.group())
+                if den is not None and len(m2.group()) == 4 and 1900 <= den <= 2100:
                     continue  # quý 1/2024
-                q.denominator = den
-                pos = m2.end()
-                i = _skip_tokens(tokens, i, pos)
+                if den is not None:
+                    q.denominator = den
+                    pos = m2.end()
+                    i = _skip_tokens(tokens, i, pos)
         # ranges: 9 - 10 triệu, từ 5 đến 7
         if q.denominator is None:
             m = RANGE_SEP_RE.match(text, pos)
             if m and m.group().strip():
                 m2 = DIGITS_RE.match(text, m.end())
-                if m2 and not is_words:
-                    hi, _ = parse_digits(m2.group())
+                hi = _digits_or_none(m2.group()) if m2 and not is_words else None
+                if hi is not None:
                     after_hi = text[m2.end() : m2.end() + 12]
                     if hi > value and not MORE_DATE_PARTS_RE.match(after_hi):
                         if 1900 <= value <= 2100 and 1900 <= hi <= 2100 and "," not in m2.group():
@@ -487,6 +488,15 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
         start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
         spans.append((start, m.end()))
     return spans
+
+
+def _digits_or_none(s: str) -> float | None:
+    """A plan or range end that cannot be read (`2/0,.,0`): that number has none, the page
+    goes on."""
+    try:
+        return parse_digits(s)[0]
+    except ValueError:
+        return None
 
 
 def _tokens(text: str) -> list[tuple[int, int, float, float | None, bool]]:
