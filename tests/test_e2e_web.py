@@ -72,6 +72,13 @@ def test_nightly_over_http_fetches_once_then_only_asks_conditionally(portal, tmp
         h.path for h in portal.hits if not h.conditional and h.path != "/robots.txt"
     ]
     assert "0 new, 0 changed" in second.stdout
+    counts = re.search(r"source portal: (.*)", second.stdout).group(1)
+    assert "unchanged" in counts and " new" not in counts
+    with duckdb.connect(str(db), read_only=True) as con:
+        (summary,) = con.execute(
+            "select summary_md from runs order by started_at desc limit 1"
+        ).fetchone()
+    assert re.search(r"^\| portal \|", summary, re.M), summary
 
     # a new extractor version would be applied this way: from the stored pages, asking no one
     portal.reset_log()

@@ -67,6 +67,9 @@ def _print_result(result: dict, warehouse: Path) -> None:
         f"{result['facts_loaded']} facts loaded, {result['facts_warned']} warned, "
         f"{result['facts_quarantined']} quarantined"
     )
+    for name, counts in sorted((result.get("source_counts") or {}).items()):
+        shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        typer.echo(f"  source {name}: {shown or 'nothing found'}")
     typer.echo(f"warehouse: {Path(result.get('warehouse', warehouse)).resolve()}")
     if result.get("data_docs_index"):
         typer.echo(f"data-quality report: {result['data_docs_index']}")

@@ -160,11 +160,21 @@ def task_runner(kind: str = "threads", address: str | None = None, workers: int 
 
 
 def _links(run: dict) -> str:
-    """Where a reader goes next: the run report (charts, provenance) and the Data Docs."""
-    lines = ["", "", "### Reports", "", f"- Run report: `{run['report_path']}`"]
+    """Per-source counts, then where a reader goes next: the run report and the Data Docs."""
+    lines = ["", "", "### Sources", ""] + source_table(run.get("source_counts") or {})
+    lines += ["", "### Reports", "", f"- Run report: `{run['report_path']}`"]
     if run.get("data_docs_index"):
         lines.append(f"- Data Docs: `{run['data_docs_index']}`")
     return "\n".join(lines) + "\n"
+
+
+def source_table(counts: dict[str, dict[str, int]]) -> list[str]:
+    """One markdown row per source: what discovery found new, changed, unchanged, failed."""
+    keys = sorted({k for c in counts.values() for k in c})
+    rows = ["| source | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    rows += [f"| {name} | " + " | ".join(str(c.get(k, 0)) for k in keys) + " |"
+             for name, c in sorted(counts.items())]  # fmt: skip
+    return rows
 
 
 @flow(name="nightly", log_prints=True)
