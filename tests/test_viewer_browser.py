@@ -72,7 +72,8 @@ def built(tmp_path_factory):
     for config in (one, two):
         done = cli("run", "--config", str(config), "--warehouse", str(db), env=env)
         assert done.returncode == 0, done.stderr[-3000:]
-    out_dir = tmp / "out" / "reports"
+    # the nightly run wrote its own pages next to the warehouse; these tests build a fresh set
+    out_dir = tmp / "pages"
     written = write_reports(db, out_dir)
     shots = Path(os.environ.get("VNREPORT_SCREENSHOTS") or tmp / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
@@ -122,6 +123,17 @@ def test_write_reports_returns_every_page(built):
         p.is_file() and p.parent == built["out"] / "documents" for p in w["documents"].values()
     )
     assert w["documents_written"] == len(docs)
+
+
+def test_the_nightly_run_wrote_its_report_and_every_document_page(built):
+    nightly = built["db"].parent / "reports"
+    (latest,) = q(built["db"], "SELECT run_id, report_path FROM runs ORDER BY started_at DESC")[:1]
+    assert latest[1] == str(nightly / f"run-{latest[0]}.html")
+    assert (nightly / "index.html").read_bytes() == Path(latest[1]).read_bytes()
+    docs = {r[0] for r in q(built["db"], "SELECT doc_id FROM documents")}
+    assert {p.name for p in (nightly / "documents").glob("*.html")} == {
+        built["written"]["documents"][d].name for d in docs
+    }
 
 
 def test_pages_are_rewritten_only_when_needed(built):
@@ -366,7 +378,9 @@ def test_open_flags_hand_the_pages_to_a_browser(built, monkeypatch):
     out = runner.invoke(app, ["report", "--warehouse", db, "--open"])
     assert out.exit_code == 0, out.output
     (latest,) = q(built["db"], "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")[0]
-    assert opened == [(built["out"] / f"run-{latest}.html").resolve().as_uri()]
+    nightly = built["db"].parent / "reports"  # where the run wrote its pages
+    assert opened == [(nightly / f"run-{latest}.html").resolve().as_uri()]
     out = runner.invoke(app, ["show", EXTRA_DOC, "--warehouse", db, "--open"])
     assert out.exit_code == 0, out.output
-    assert opened[-1] == built["written"]["documents"][EXTRA_DOC].resolve().as_uri()
+    page = nightly / "documents" / built["written"]["documents"][EXTRA_DOC].name
+    assert opened[-1] == page.resolve().as_uri()
