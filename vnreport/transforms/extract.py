@@ -25,9 +25,9 @@ from vnreport.transforms.numbers import (
     SPACE,
     WORD_NUMBER_BODY,
     Quantity,
+    digits_or_none,
     find_quantities,
     nfc_with_map,
-    parse_digits,
 )
 
 EXTRACTOR_VERSION = "1.1.1"
@@ -647,11 +647,10 @@ def _table_facts(rd: _Reader) -> tuple[list[_Fact], list[tuple[int, int]]]:
                 if i == label_i or not numeric[i] or row_roles[i] in ("skip", "unit", "pct"):
                     continue
                 digits = DIGITS_RE.search(c[0])
-                if not digits:
-                    continue
-                fact = _table_fact(
-                    rd, header[i], {"actual": (parse_digits(digits.group())[0], c[1], c[2])}
-                )
+                value = digits_or_none(digits.group()) if digits else None
+                if value is None:
+                    continue  # no number, or one that cannot be read: that cell only
+                fact = _table_fact(rd, header[i], {"actual": (value, c[1], c[2])})
                 fact.start, fact.end = cells[label_i][1], m.end()
                 if not same_org(label, rd.org, cat.abbreviations):
                     fact.subject = label
@@ -667,8 +666,9 @@ def _table_facts(rd: _Reader) -> tuple[list[_Fact], list[tuple[int, int]]]:
             if role == "skip" or (row_roles is None and i < label_i):
                 continue
             digits = DIGITS_RE.search(c[0])
-            if digits and role not in nums:
-                nums[role] = (parse_digits(digits.group())[0], c[1], c[2])
+            value = digits_or_none(digits.group()) if digits else None
+            if value is not None and role not in nums:
+                nums[role] = (value, c[1], c[2])
         if "actual" not in nums:
             continue
         unit_text = " ".join(

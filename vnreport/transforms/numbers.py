@@ -356,8 +356,8 @@ def _compound_rest(text: str, pos: int, mult: float, q: Quantity) -> int:
         if not m:
             return pos
         small = SCALES[m.group(2).lower()]
-        part, _ = parse_digits(m.group(1))
-        if small >= mult or part * small >= mult:
+        part = digits_or_none(m.group(1))
+        if part is None or small >= mult or part * small >= mult:
             return pos
         q.value += part * small
         mult, pos = small, m.end()
@@ -410,7 +410,7 @@ def find_quantities(text: str) -> list[Quantity]:
             if m2 and not re.match(
                 r"[\s\u00a0]*[/.\-][\s\u00a0]*\d", text[m2.end() : m2.end() + 4]
             ):
-                den = _digits_or_none(m2.group())
+                den = digits_or_none(m2.group())
                 if den is not None and len(m2.group()) == 4 and 1900 <= den <= 2100:
                     continue  # quý 1/2024
                 if den is not None:
@@ -422,7 +422,7 @@ def find_quantities(text: str) -> list[Quantity]:
             m = RANGE_SEP_RE.match(text, pos)
             if m and m.group().strip():
                 m2 = DIGITS_RE.match(text, m.end())
-                hi = _digits_or_none(m2.group()) if m2 and not is_words else None
+                hi = digits_or_none(m2.group()) if m2 and not is_words else None
                 if hi is not None:
                     after_hi = text[m2.end() : m2.end() + 12]
                     if hi > value and not MORE_DATE_PARTS_RE.match(after_hi):
@@ -490,7 +490,7 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _digits_or_none(s: str) -> float | None:
+def digits_or_none(s: str) -> float | None:
     """A plan or range end that cannot be read (`2/0,.,0`): that number has none, the page
     goes on."""
     try:
