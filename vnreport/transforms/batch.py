@@ -440,33 +440,17 @@ class Spill:
             part = pl.read_parquet(path).filter(pl.col("doc_id").is_in(needed))
             for doc_id, sh in part.iter_rows():
                 arrays[doc_id] = np.asarray(sh, dtype=np.uint64)
-        parent = {d: d for d in needed}
-        weakest: dict[str, float] = {}
 
-        def find(x: str) -> str:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
+        def verified():
+            for a, b in pairs:
+                sim = dedup._similar(set(arrays[a]), set(arrays[b]), threshold, containment)
+                if sim is not None:
+                    yield a, b, sim
 
-        for a, b in pairs:
-            sim = dedup._similar(set(arrays[a]), set(arrays[b]), threshold, containment)
-            if sim is None:
-                continue
-            ra, rb = find(a), find(b)
-            if ra == rb:
-                weakest[ra] = min(sim, weakest.get(ra, 1.0))
-                continue
-            low = min(sim, weakest.get(ra, 1.0), weakest.get(rb, 1.0))
-            parent[rb] = ra
-            weakest[ra] = low
-        members: dict[str, list[str]] = {}
-        for d in needed:
-            members.setdefault(find(d), []).append(d)
-        grouped = [m for m in members.values() if len(m) > 1]
+        grouped = dedup.group_pairs(needed, verified())
         if not grouped:
             return set(), []
-        in_groups = sorted(d for m in grouped for d in m)
+        in_groups = sorted(d for m, _ in grouped for d in m)
         info = {
             r["doc_id"]: r
             for r in pl.scan_parquet(sorted(self.root.glob("documents-*.parquet")))
@@ -480,18 +464,15 @@ class Spill:
             r = info[d]
             return (r["published_date"] or "9999", -(r["text_length"] or 0), d)
 
-        groups = []
-        for m in grouped:
-            m.sort()
-            root = find(m[0])
-            groups.append(
-                dedup.DuplicateGroup(
-                    canonical=min(m, key=rank),
-                    members=tuple(m),
-                    uris=tuple(info[d]["uri"] for d in m),
-                    similarity=round(weakest.get(root, 1.0), 4),
-                )
+        groups = [
+            dedup.DuplicateGroup(
+                canonical=min(m, key=rank),
+                members=m,
+                uris=tuple(info[d]["uri"] for d in m),
+                similarity=round(sim, 4),
             )
+            for m, sim in grouped
+        ]
         groups.sort(key=lambda g: g.canonical)
         dropped = {d for g in groups for d in g.members if d != g.canonical}
         return dropped, groups

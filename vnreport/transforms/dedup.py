@@ -106,6 +106,34 @@ def _rank(doc: CleanDoc) -> tuple:
     return (doc.published_date or "9999", -len(doc.text), doc.doc_id)
 
 
+def group_pairs(
+    ids: Iterable[str], similar: Iterable[tuple[str, str, float]]
+) -> list[tuple[tuple[str, ...], float]]:
+    """Union of verified similar pairs: (sorted members, weakest similarity) per group of 2+.
+
+    Shared by whole-run deduplication and the spilled, batch-wise path, so both join
+    documents into groups the same way.
+    """
+    parent = {d: d for d in ids}
+    weakest: dict[str, float] = {}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b, sim in similar:
+        ra, rb = find(a), find(b)
+        weakest[ra] = min(sim, weakest.get(ra, 1.0), weakest.get(rb, 1.0))
+        if ra != rb:
+            parent[rb] = ra
+    members: dict[str, list[str]] = {}
+    for d in parent:
+        members.setdefault(find(d), []).append(d)
+    return [(tuple(sorted(m)), weakest.get(root, 1.0)) for root, m in members.items() if len(m) > 1]
+
+
 def find_duplicates(
     docs: Sequence[CleanDoc],
     *,
@@ -125,47 +153,29 @@ def find_duplicates(
         for band in range(bands):
             key = (band, sig[band * rows : (band + 1) * rows])
             buckets.setdefault(key, []).append(doc_id)
-    parent = {d: d for d in sets}
-    weakest: dict[str, float] = {}
 
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    def verified():
+        checked: set[tuple[str, str]] = set()
+        for ids in buckets.values():
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    pair = (a, b) if a < b else (b, a)
+                    if pair in checked:
+                        continue
+                    checked.add(pair)
+                    sim = _similar(sets[a], sets[b], threshold, containment)
+                    if sim is not None:
+                        yield a, b, sim
 
-    checked: set[tuple[str, str]] = set()
-    for ids in buckets.values():
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                pair = (a, b) if a < b else (b, a)
-                if pair in checked:
-                    continue
-                checked.add(pair)
-                sim = _similar(sets[a], sets[b], threshold, containment)
-                if sim is None:
-                    continue
-                ra, rb = find(a), find(b)
-                low = min(sim, weakest.get(ra, 1.0), weakest.get(rb, 1.0))
-                parent[rb] = ra
-                weakest[ra] = low
-    groups: dict[str, list[str]] = {}
-    for d in sets:
-        groups.setdefault(find(d), []).append(d)
-    out = []
-    for root, members in groups.items():
-        if len(members) < 2:
-            continue
-        members.sort()
-        canonical = min(members, key=lambda m: _rank(by_id[m]))
-        out.append(
-            DuplicateGroup(
-                canonical=canonical,
-                members=tuple(members),
-                uris=tuple(by_id[m].uri for m in members),
-                similarity=round(weakest.get(root, 1.0), 4),
-            )
+    out = [
+        DuplicateGroup(
+            canonical=min(members, key=lambda m: _rank(by_id[m])),
+            members=members,
+            uris=tuple(by_id[m].uri for m in members),
+            similarity=round(sim, 4),
         )
+        for members, sim in group_pairs(sets, verified())
+    ]
     return sorted(out, key=lambda g: g.canonical)
 
 
