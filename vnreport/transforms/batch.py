@@ -159,15 +159,7 @@ def discover_lazy(sources, state=None, raw_root=None, *, offline: bool = False):
                 result.count(source.name, "failed")
                 continue
             if item.doc_id in owner:
-                result.failures.append(
-                    Failure(
-                        item.doc_id,
-                        item.uri,
-                        "read",
-                        f"document id {item.doc_id!r} already used by {owner[item.doc_id]}",
-                    )
-                )
-                result.count(source.name, "failed")
+                disc.taken_id(result, owner, item, source, "read")
                 continue
             owner[item.doc_id] = item.uri
             result.count(source.name, "read")

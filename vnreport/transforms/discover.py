@@ -105,6 +105,15 @@ def iter_source(
     raise ValueError(f"source {source.name!r}: kind {source.kind!r} is not supported")
 
 
+def taken_id(
+    result: DiscoveryResult, owner: dict[str, str], item: RawDoc, source: Source, stage: str
+) -> None:
+    """A second document with an id already used is recorded, never written over the first."""
+    reason = f"document id {item.doc_id!r} already used by {owner[item.doc_id]}"
+    result.failures.append(Failure(item.doc_id, item.uri, stage, reason))
+    result.count(source.name, "failed")
+
+
 def discover(
     sources: Iterable[Source],
     state: dict[str, dict] | None = None,
@@ -154,15 +163,9 @@ def discover(
                     result.count(source.name, "failed")
                 continue
             if item.doc_id in owner:
-                result.failures.append(
-                    Failure(
-                        item.doc_id,
-                        item.uri,
-                        "read" if source.kind == "folder" else "discover",
-                        f"document id {item.doc_id!r} already used by {owner[item.doc_id]}",
-                    )
+                taken_id(
+                    result, owner, item, source, "read" if source.kind == "folder" else "discover"
                 )
-                result.count(source.name, "failed")
                 continue
             owner[item.doc_id] = item.uri
             if source.kind == "folder":
