@@ -33,7 +33,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 
-from vnreport import paths  # noqa: E402
+from vnreport import paths, progress  # noqa: E402
 from vnreport.config import load_sources  # noqa: E402
 from vnreport.records import Failure  # noqa: E402
 from vnreport.transforms import batch as batching  # noqa: E402
@@ -213,6 +213,7 @@ def nightly(
     todo, change_counts = batching.split_by_change(raws, known, EXTRACTOR_VERSION)
     if reprocess:
         todo = list(raws)
+    progress.planned(todo)  # per-source bars (vnreport.progress): what is left to process
     found.raws, found.by_hash = [], {}  # from here each page lives only while its batch does
     del raws
     logger.info("%d documents read, %d to process", documents_read, len(todo))
@@ -222,9 +223,10 @@ def nightly(
         spill = batching.Spill(Path(tmp) / "spill")
 
         def submit(chunk: list):
-            return process_task.submit(
+            future = process_task.submit(
                 chunk, profiles, extractor_version=EXTRACTOR_VERSION, run_id=run["run_id"]
             )
+            return progress.tracked(future, chunk)  # counted when collected here, any runner
 
         for frames in batching.bounded(submit, batching.drain(todo, max(1, batch_size)), in_flight):
             spill.add(frames)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from vnreport import progress
 from vnreport.config import Source
 from vnreport.records import Failure, RawDoc, content_hash
 from vnreport.transforms.read import iter_folder
@@ -76,6 +77,7 @@ class DiscoveryResult:
     def count(self, source: str, key: str, n: int = 1) -> None:
         bucket = self.counts.setdefault(source, dict.fromkeys(COUNT_KEYS, 0))
         bucket[key] = bucket.get(key, 0) + n
+        progress.counted(source, key, n)  # the live per-source bars, when a listener is attached
 
 
 def iter_source(
