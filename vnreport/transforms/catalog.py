@@ -34,7 +34,7 @@ class Rule:
     priority: int = 0
     label: str | None = None
     ratio: bool = True  # may the number be the X of an `X/Y` pair
-    noun_first: frozenset[str] | None = None  # first letters the noun can start with, if known
+    noun_words: frozenset[str] | None = None  # first words the noun can start with, if known
     breakdown: bool = False  # still this metric when it splits a whole by kind (`trong đó có`)
 
 
@@ -57,16 +57,19 @@ class Catalog:
     by_kind: dict[str, tuple[Rule, ...]] = field(default_factory=dict)  # rules per kind, in order
     _by_first: dict = field(default_factory=dict, repr=False, compare=False)
 
-    def rules_for(self, kinds: tuple[str, ...], first: str) -> tuple[Rule, ...]:
-        """Rules of these kinds whose noun may start with `first` (the letter after a number)."""
-        key = (kinds, first)
+    def rules_for(self, kinds: tuple[str, ...], word: str) -> tuple[Rule, ...]:
+        """Rules of these kinds whose noun may start with `word` (the lower-cased word after a
+        number): most numbers are followed by a noun that most rules cannot match."""
+        key = (kinds, word)
         got = self._by_first.get(key)
         if got is None:
             got = tuple(
                 r
                 for r in self.rules
-                if r.kind in kinds and (r.noun_first is None or first in r.noun_first)
+                if r.kind in kinds and (r.noun_words is None or word in r.noun_words)
             )
+            if len(self._by_first) > 4096:
+                self._by_first.clear()
             self._by_first[key] = got
         return got
 
@@ -87,8 +90,16 @@ def _compile(metric: str, key: str, pattern: str | None) -> re.Pattern | None:
         ) from exc
 
 
-def _first_letters(pattern: str | None) -> frozenset[str] | None:
-    """Lower-cased first letters of a noun pattern's alternatives: a cheap pre-check per number."""
+_WORD_START_RE = re.compile(r"[^\W\d_]+")
+
+
+def _first_words(pattern: str | None) -> frozenset[str] | None:
+    """Lower-cased first words of a noun pattern's alternatives, or None when one cannot be read.
+
+    A first word counts only when it is a whole word of plain letters (followed by the end, a
+    space, punctuation or a lookaround), so a number whose next word is not in the set cannot
+    match the noun: the per-number filter is exact, never a guess.
+    """
     if pattern is None:
         return None
     alts, depth, cur = [], 0, ""
@@ -101,8 +112,36 @@ def _first_letters(pattern: str | None) -> frozenset[str] | None:
         depth -= ch == ")"
         cur += ch
     alts.append(cur)
-    firsts = {a.strip()[:1].lower() for a in alts}
-    return frozenset(firsts) if all(f.isalpha() for f in firsts) else None
+    words = set()
+    for alt in alts:
+        alt = alt.strip()
+        m = _WORD_START_RE.match(alt)
+        if not m:
+            return None
+        if not _word_ends(alt[m.end() :]):
+            return None  # `đ(?:ảng|oàn)`, `ab?c`: the word may go on in the pattern
+        words.add(m.group().lower())
+    return frozenset(words)
+
+
+def _word_ends(rest: str) -> bool:
+    """Does a pattern's first word end where `rest` starts (end, or a non-letter it must match)?"""
+    while rest.startswith(("(?!", "(?=")):  # lookarounds consume nothing: look past them
+        depth, close = 0, len(rest)
+        for pos, ch in enumerate(rest):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0:
+                close = pos
+                break
+        rest = rest[close + 1 :]
+    if not rest:
+        return True
+    if rest.startswith("\\s"):
+        return rest[2:3] not in ("?", "*", "{")
+    if rest[0] in ",;:" and rest[1:2] == "?":
+        return _word_ends(rest[2:])  # `chi,? đảng bộ`
+    return rest[0] in " ,;:\u00a0" and rest[1:2] not in ("?", "*", "{")
 
 
 def _anchored(metric: str, key: str, pattern: str | None) -> re.Pattern | None:
@@ -158,7 +197,7 @@ def parse_catalog(data: dict) -> Catalog:
                     priority=int(r.get("priority", 0)),
                     label=r.get("label"),
                     ratio=bool(r.get("ratio", True)),
-                    noun_first=_first_letters(r.get("noun")),
+                    noun_words=_first_words(r.get("noun")),
                     breakdown=bool(r.get("breakdown", False)),
                 )
             )

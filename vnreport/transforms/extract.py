@@ -28,6 +28,7 @@ from vnreport.transforms.numbers import (
     digits_or_none,
     find_quantities,
     nfc_with_map,
+    word_spans,
 )
 
 EXTRACTOR_VERSION = "1.1.1"
@@ -101,13 +102,13 @@ TOTAL_BEFORE_RE = re.compile(
 THRESHOLD_BEFORE_RE = re.compile(rf"(?=[tTíÍ])(?<!\w)(?:từ|tối thiểu|ít nhất){_SP}*$", re.I)
 THRESHOLD_AFTER_RE = re.compile(r"[^;.,]{0,30}?(?<!\w)(?:trở lên|trở xuống)(?!\w)", re.I)
 # Words that turn the rest of a sentence into plans, targets or someone else's economy.
-CONTEXT_RE = re.compile(
-    r"(?=[pPdDmMtTnNsSgGđĐcCkKIi])(?<!\w)(?:phấn đấu|dự kiến|mục tiêu|thời gian tới|năm tới|"
-    r"sắp tới|giai đoạn tới|sẽ|"
+_CONTEXT_WORDS = (
+    r"phấn đấu|dự kiến|mục tiêu|thời gian tới|năm tới|sắp tới|giai đoạn tới|sẽ|"
     r"giải pháp|nhiệm vụ trọng tâm|phương hướng|định hướng|của tỉnh|toàn tỉnh|của thành phố|"
-    r"toàn thành phố|cả nước|toàn quốc|GRDP|IIP|chỉ số sản xuất|kinh tế của|ngân sách tỉnh)(?!\w)",
-    re.I,
+    r"toàn thành phố|cả nước|toàn quốc|grdp|iip|chỉ số sản xuất|kinh tế của|ngân sách tỉnh"
 )
+CONTEXT_RE = re.compile(rf"(?<!\w)(?:{_CONTEXT_WORDS})(?!\w)", re.I)
+CONTEXT_LOW_RE = re.compile(rf"(?:{_CONTEXT_WORDS})(?!\w)")  # for `word_spans`
 _CAP_WORD = rf"(?:[{_UPPER}][\w]*|\d+)"
 CAP_WORD_RE = re.compile(_CAP_WORD)
 _NAME_WORD = (
@@ -284,7 +285,7 @@ class _Reader:
         if m:
             self.next_year = str(int(m.group(1)) + 1)
         # found once per text, looked up per number
-        self.context_at = [m.start() for m in CONTEXT_RE.finditer(text)]
+        self.context_at = [a for a, _ in word_spans(CONTEXT_LOW_RE, CONTEXT_RE, text)]
         if self.next_year:
             plan = re.compile(rf"(?:năm|kế hoạch|KH)\s+{self.next_year}")
             self.context_at = sorted(self.context_at + [m.start() for m in plan.finditer(text)])
@@ -307,10 +308,15 @@ class _Reader:
 
 
 _RULES_BY_SHAPE: dict[tuple, tuple[Rule, ...]] = {}
+WORDS_RE = re.compile(r"[^\W\d_]+")
+HEAD_SKIP = frozenset(("các", "những", "đồng", "tỷ", "triệu", "nghìn"))
+PARENS_RE = re.compile(r"\([^()]*\)")
+OPEN_PAREN_END_RE = re.compile(r"\([^()]*$")
+NEXT_WORD_RE = re.compile(r"[\s\u00a0]*([^\W\d_]+)")
 
 
 def _candidate_rules(cat: Catalog, q: Quantity, first: str) -> tuple[Rule, ...]:
-    """The rules that can fit a quantity of this shape (kind, X/Y, noun's first letter),
+    """The rules that can fit a quantity of this shape (kind, X/Y, the word after it),
     filtered once per shape and cached: the noun pattern and the cues still have the last word."""
     big = q.scaled and q.value >= 1e6
     shape = (id(cat), q.is_pct, q.per_person_month, q.is_money, big, q.denominator is not None)
@@ -414,17 +420,16 @@ def _unit_value(q: Quantity, unit: str) -> float:
 
 def _label(t: str, q: Quantity, noun_end: int, clause_end: int) -> str:
     after = t[q.end : min(clause_end, q.end + 60)]
-    words = re.findall(r"[^\W\d_]+", after)
+    words = WORDS_RE.findall(after)
     if q.is_pct or not words:
-        before = re.findall(r"[^\W\d_]+", t[max(0, q.start - 40) : q.start])
+        before = WORDS_RE.findall(t, max(0, q.start - 40), q.start)
         words = (before[-4:] if not words else []) + words
     return " ".join(words[:6]) or "số liệu"
 
 
 def _head(t: str, q: Quantity) -> str:
-    words = re.findall(r"[^\W\d_]+", t[q.end : q.end + 40].casefold())
-    words = [w for w in words if w not in ("các", "những", "đồng", "tỷ", "triệu", "nghìn")]
-    return " ".join(words[:4])
+    words = [w for w in WORDS_RE.findall(t, q.end, q.end + 40) if w.casefold() not in HEAD_SKIP]
+    return " ".join(words[:4]).casefold()
 
 
 def _find_subject(rd: _Reader, clause_start: int, q: Quantity, noun_end: int) -> str | None:
@@ -523,7 +528,8 @@ def extract_facts(
         ):
             continue  # `có từ 03 đảng viên chính thức trở lên`: a condition, not a count
         best = None
-        first = t[q.end : q.end + 3].lstrip()[:1].lower()
+        wm = NEXT_WORD_RE.match(t, q.end)
+        first = wm.group(1).lower() if wm else ""
         noun_m = cat.nouns.match(t, q.end)
         generic_end = noun_m.end() if noun_m else q.end
         subject = _find_subject(rd, c_start, q, generic_end)
@@ -805,14 +811,15 @@ def _attach_pct(rd: _Reader, facts: list[_Fact], q: Quantity) -> bool:
             continue  # the fact sits inside a parenthesis that closed before the rate
         if f.unit == "pct" or f.pct is not None:
             return False
-        plain = re.sub(r"\([^()]*\)", "", gap)
-        in_parens = t[max(0, qs - 1) : qs] == "(" or re.search(r"\([^()]*$", t[qs - 12 : qs])
+        plain = PARENS_RE.sub("", gap) if "(" in gap else gap
+        in_parens = t[max(0, qs - 1) : qs] == "(" or OPEN_PAREN_END_RE.search(t[qs - 12 : qs])
         share = f.q.denominator and abs(f.value / f.q.denominator * 100 - q.value) < 0.6
         own_parens = (
             f.unit in ("person", "org", "count")
             and PAREN_PCT_BEFORE_RE.search(t, max(0, qs - 16), qs)
             and len(plain) <= 100
-            and not re.search(r"[;:]", plain)
+            and ";" not in plain
+            and ":" not in plain
         )
         if (
             PCT_JOIN_RE.match(gap)

@@ -47,6 +47,31 @@ _WORD_FIRST = "".join(
 )
 WORD_NUMBER_BODY = rf"(?:{_WORD_ALT})(?:[ \-](?:{_WORD_ALT}))*(?!\w)"
 WORD_NUMBER_RE = re.compile(rf"(?=[{_WORD_FIRST}])(?<!\w){WORD_NUMBER_BODY}", re.I)
+WORD_NUMBER_LOW_RE = re.compile(WORD_NUMBER_BODY)
+_WORD_CHAR_RE = re.compile(r"\w")
+
+
+def word_spans(low_re: re.Pattern, slow_re: re.Pattern, text: str) -> list[tuple[int, int]]:
+    """Spans of whole-word matches, as `slow_re` (`(?<!\\w)...`, IGNORECASE) finds them.
+
+    `low_re` is the same pattern in lower case with no flag and no look-behind at its
+    start, searched in the lower-cased text: the engine can then jump to the letters
+    that begin an alternative, which makes a scan of the whole page several times
+    faster. Lower-casing keeps offsets for Vietnamese; a text where it does not (a
+    rare letter whose lower case is two characters) takes the slow pattern.
+    """
+    low = text.lower()
+    if len(low) != len(text):
+        return [m.span() for m in slow_re.finditer(text)]
+    out, pos = [], 0
+    while (m := low_re.search(low, pos)) is not None:
+        s = m.start()
+        if s and _WORD_CHAR_RE.match(low, s - 1):
+            pos = s + 1  # inside a word: the look-behind would have failed here
+            continue
+        out.append(m.span())
+        pos = max(m.end(), s + 1)
+    return out
 
 # A run of digits with Vietnamese or English grouping; must end on a digit so a
 # full stop or comma after a number is never swallowed.
@@ -173,6 +198,7 @@ IDENT_WORDS = {
     "cấp độ",
 }
 # ... unless the last words make it a count (`tổng số 1.840`, `kỷ luật 03`).
+IDENT_LAST_WORDS = frozenset(w.split()[-1] for w in IDENT_WORDS)
 COUNT_WORDS = {"tổng số", "với số", "có số", "kỷ luật", "thi hành kỷ luật"}
 DATE_BEFORE_RE = re.compile(
     r"(?:(?<=\W)|^)(?:ngày|hôm|sáng|chiều|tối|trưa|đêm|từ|đến|tới|trước|sau|dịp|vào|"
@@ -407,9 +433,7 @@ def find_quantities(text: str) -> list[Quantity]:
         m = RATIO_SEP_RE.match(text, pos)
         if m and not is_words:
             m2 = DIGITS_RE.match(text, m.end())
-            if m2 and not re.match(
-                r"[\s\u00a0]*[/.\-][\s\u00a0]*\d", text[m2.end() : m2.end() + 4]
-            ):
+            if m2 and not MORE_PARTS_RE.match(text[m2.end() : m2.end() + 4]):
                 den = digits_or_none(m2.group())
                 if den is not None and len(m2.group()) == 4 and 1900 <= den <= 2100:
                     continue  # quý 1/2024
@@ -508,13 +532,13 @@ def _tokens(text: str) -> list[tuple[int, int, float, float | None, bool]]:
         except ValueError:
             continue
         toks.append((m.start(), m.end(), value, alt, False))
-    for m in WORD_NUMBER_RE.finditer(text):
-        if not _word_number_counts(text, m):  # cheaper than parsing: most such words count nothing
+    for start, end in word_spans(WORD_NUMBER_LOW_RE, WORD_NUMBER_RE, text):
+        if not _word_number_counts(text, start, end):  # cheaper than parsing: most count nothing
             continue
-        value = parse_words(m.group())
+        value = parse_words(text[start:end])
         if value is None:
             continue
-        toks.append((m.start(), m.end(), value, None, True))
+        toks.append((start, end, value, None, True))
     toks.sort()
     return toks
 
@@ -534,20 +558,18 @@ WORD_RISE_RE = re.compile(
 )
 
 
-def _word_number_counts(text: str, m: re.Match) -> bool:
-    words = m.group().lower().split()
-    if words == ["một"] and not ESTABLISH_BEFORE_RE.search(
-        text[max(0, m.start() - 30) : m.start()]
-    ):
+def _word_number_counts(text: str, start: int, end: int) -> bool:
+    words = text[start:end].lower().split()
+    if words == ["một"] and not ESTABLISH_BEFORE_RE.search(text[max(0, start - 30) : start]):
         return False  # `một` is `a`, except as the count of what was set up or admitted
     if words[0] in ("mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "mươi", "chục", "trăm", *SCALES):
         return False  # `hàng trăm lao động` is no count
-    if not WORD_COUNT_NOUNS_RE.match(text, m.end()):
+    if not WORD_COUNT_NOUNS_RE.match(text, end):
         # `từ bốn lên năm chi bộ`: the first number counts the noun of the second
-        m2 = WORD_RISE_RE.match(text, m.end())
+        m2 = WORD_RISE_RE.match(text, end)
         if not (m2 and WORD_COUNT_NOUNS_RE.match(text, m2.end())):
             return False
-    before = text[max(0, m.start() - 12) : m.start()].lower()
+    before = text[max(0, start - 12) : start].lower()
     return not COUNTING_WORD_BEFORE_RE.search(before)
 
 
@@ -595,14 +617,24 @@ def _not_a_count(text: str, start: int, end: int, left: str) -> bool:
 
 def _ident_before(left: str) -> bool:
     """Does `left` end with a word that makes the next number a name or a rank?"""
-    words = left[-30:].rstrip(" \u00a0\t\n:.").lower().split()[-3:]
-    if not words:
-        return False
+    tail = left[-30:].rstrip(" \u00a0\t\n:.").lower()
+    last = tail.rsplit(None, 1)  # [] when only separators are left (`\x1f` too)
+    if not last or last[-1] not in IDENT_LAST_WORDS:
+        return False  # most numbers: no name word can end here
+    words = tail.split()[-3:]
     w2 = " ".join(words[-2:]) if len(words) > 1 else None
     w3 = " ".join(words) if len(words) > 2 else None
     if w3 in COUNT_WORDS or w2 in COUNT_WORDS:
         return False
     return words[-1] in IDENT_WORDS or w2 in IDENT_WORDS or w3 in IDENT_WORDS
+
+
+MORE_PARTS_RE = re.compile(r"[\s\u00a0]*[/.\-][\s\u00a0]*\d")
+YEAR_COUNTS_RE = re.compile(
+    r"[\s\u00a0]*(?:đảng viên|ĐV|chi bộ|tổ chức|đơn vị|doanh nghiệp|người|lao động|công nhân|"
+    r"quần chúng|hội viên|đoàn viên|cán bộ|học viên|lượt|hộ|suất|cuộc|tập thể|cá nhân|đại biểu)",
+    re.I,
+)
 
 
 def _looks_like_year(text: str, start: int, end: int, pos: int, q: Quantity) -> bool:
@@ -612,13 +644,7 @@ def _looks_like_year(text: str, start: int, end: int, pos: int, q: Quantity) -> 
         return False
     if q.is_pct or q.is_money or q.scaled or q.denominator is not None:
         return False
-    after = text[pos : pos + 30]
-    return not re.match(
-        r"[\s\u00a0]*(?:đảng viên|ĐV|chi bộ|tổ chức|đơn vị|doanh nghiệp|người|lao động|công nhân|"
-        r"quần chúng|hội viên|đoàn viên|cán bộ|học viên|lượt|hộ|suất|cuộc|tập thể|cá nhân|đại biểu)",
-        after,
-        re.I,
-    )
+    return not YEAR_COUNTS_RE.match(text[pos : pos + 30])
 
 
 def nfc_with_map(text: str) -> tuple[str, list[int] | None]:
