@@ -73,6 +73,7 @@ def word_spans(low_re: re.Pattern, slow_re: re.Pattern, text: str) -> list[tuple
         pos = max(m.end(), s + 1)
     return out
 
+
 # A run of digits with Vietnamese or English grouping; must end on a digit so a
 # full stop or comma after a number is never swallowed.
 DIGITS_RE = re.compile(r"\d(?:[\d.,]*\d)?")
