@@ -16,6 +16,7 @@ from collections import Counter
 from datetime import date
 
 from vnreport.records import CleanDoc
+from vnreport.transforms.numbers import without_lookbehind, word_matches
 
 PROVINCES = (
     "An Giang|Bà Rịa - Vũng Tàu|Bà Rịa-Vũng Tàu|Bạc Liêu|Bắc Giang|Bắc Kạn|Bắc Ninh|Bến Tre|"
@@ -57,6 +58,11 @@ SEAT_RE = re.compile(
     r"(?:tại|ở|trên địa bàn)[ \u00a0]+(?:(?:phường|xã|thị trấn)[^,;.]{1,30},[ \u00a0]*)?"
     rf"(?:quận|huyện|thị xã|(thành phố|TP\.?|Tp\.?))[ \u00a0]*({_NAME})"
 )
+# The same without their leading look-behind, for `word_matches` (the scans of a whole page).
+PROVINCE_FAST = without_lookbehind(PROVINCE_RE)
+PROVINCE_PREFIXED_FAST = without_lookbehind(PROVINCE_PREFIXED_RE)
+DISTRICT_FAST = without_lookbehind(DISTRICT_RE)
+SEAT_FAST = without_lookbehind(SEAT_RE)
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 REVIEW_RE = re.compile(
     r"(?<!\w)(?:tổng kết|sơ kết|giao ban|đánh giá|kiểm điểm|báo cáo|hội nghị|đại hội|tổng kết công tác)(?!\w)",
@@ -259,7 +265,7 @@ def _organization(
 
 def _province(text: str, district: str | None) -> tuple[str | None, bool]:
     text = text[:8000]  # the place is named early; the rest is quotes and related links
-    pre = Counter(m.group(1) for m in PROVINCE_PREFIXED_RE.finditer(text))
+    pre = Counter(m.group(1) for m in word_matches(PROVINCE_PREFIXED_FAST, text))
     if pre:
         return _canon_province(pre.most_common(1)[0][0]), False
     if district:
@@ -267,7 +273,9 @@ def _province(text: str, district: str | None) -> tuple[str | None, bool]:
             if re.fullmatch(names, district):
                 return prov, True
     # `phong cách Hồ Chí Minh` is a person, not the city: the city needs its prefix
-    plain = Counter(m.group(1) for m in PROVINCE_RE.finditer(text) if m.group(1) != "Hồ Chí Minh")
+    plain = Counter(
+        m.group(1) for m in word_matches(PROVINCE_FAST, text) if m.group(1) != "Hồ Chí Minh"
+    )
     if plain:
         return _canon_province(plain.most_common(1)[0][0]), True
     return None, False
@@ -300,7 +308,7 @@ def _city(raw: str) -> str | None:
 def _district(text: str, msent: str | None = None) -> str | None:
     """Where a district-level reporter sits: its seat when stated (`có trụ sở tại thành phố
     Vinh`), else the city or district in the meeting sentence, else the district named most."""
-    m = SEAT_RE.search(text[:6000])
+    m = next(word_matches(SEAT_FAST, text, 6000), None)
     if m:
         name = _city(m.group(2)) if m.group(1) else _place_name(m.group(2))
         if name:
@@ -313,7 +321,7 @@ def _district(text: str, msent: str | None = None) -> str | None:
             name = _city(m.group(1))
             if name:
                 return name
-    found = Counter(_place_name(m.group(1)) for m in DISTRICT_RE.finditer(text[:6000]))
+    found = Counter(_place_name(m.group(1)) for m in word_matches(DISTRICT_FAST, text, 6000))
     if not found:
         return None
     return found.most_common(1)[0][0]

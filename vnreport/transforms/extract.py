@@ -28,6 +28,8 @@ from vnreport.transforms.numbers import (
     digits_or_none,
     find_quantities,
     nfc_with_map,
+    without_lookbehind,
+    word_matches,
     word_spans,
 )
 
@@ -72,6 +74,7 @@ SUBSET_BEFORE_RE = re.compile(
     re.I,
 )
 SUBSET_MARK_RE = re.compile(r"(?=[tT])(?<!\w)(?:trong đó|trong số đó)(?!\w)", re.I)
+SUBSET_MARK_LOW_RE = re.compile(r"(?:trong đó|trong số đó)(?!\w)")  # for `word_spans`
 # `mỗi căn trị giá 60 triệu đồng`, `mỗi suất 1,5 triệu đồng`: the price of one item, not a total.
 PER_ITEM_BEFORE_RE = re.compile(
     rf"(?=[mM])(?<!\w)mỗi(?:{_SP}+[^\W\d_]+){{1,3}}?{_SP}*,?{_SP}*"
@@ -118,6 +121,7 @@ _NAME_WORD = (
 )
 # The first-letter lookahead lets the scanner skip most positions without trying every name.
 ORG_RE = re.compile(rf"(?=[ĐCTXNBKHLV])(?<!\w)(?:{ORG_HEAD})(?:{_SP}+{_NAME_WORD}){{1,9}}")
+ORG_FAST = without_lookbehind(ORG_RE)  # for `word_matches`
 # Company names go on in lower case after `Cổ phần` (`Công ty Cổ phần xây lắp thiết bị điện`).
 _NOT_IN_NAME = (
     r"kết|đã|có|được|tại|ở|cho|với|và|đạt|trong|đúng|theo|về|nạp|là|tuy|vừa|mới|cũng|luôn|lần|"
@@ -289,8 +293,8 @@ class _Reader:
         if self.next_year:
             plan = re.compile(rf"(?:năm|kế hoạch|KH)\s+{self.next_year}")
             self.context_at = sorted(self.context_at + [m.start() for m in plan.finditer(text)])
-        self.orgs = [(m.start(), m.end(), m) for m in ORG_RE.finditer(text)]
-        self.subset_marks = [m.start() for m in SUBSET_MARK_RE.finditer(text)]
+        self.orgs = [(m.start(), m.end(), m) for m in word_matches(ORG_FAST, text)]
+        self.subset_marks = [a for a, _ in word_spans(SUBSET_MARK_LOW_RE, SUBSET_MARK_RE, text)]
         self.names: dict[str, str | None] = {}  # a candidate subject's trimmed name, or None
         self.org_starts = [o[0] for o in self.orgs]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 SCALES = {"nghìn": 1e3, "ngàn": 1e3, "vạn": 1e4, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9}
@@ -51,27 +52,44 @@ WORD_NUMBER_LOW_RE = re.compile(WORD_NUMBER_BODY)
 _WORD_CHAR_RE = re.compile(r"\w")
 
 
+def word_matches(fast_re: re.Pattern, text: str, endpos: int | None = None) -> Iterator[re.Match]:
+    """The matches `(?<!\\w)` + `fast_re` would find in `text[:endpos]`, found faster.
+
+    A pattern that starts with a look-behind (or IGNORECASE letters) makes the regex
+    engine try it at every character; without one it can jump to the characters an
+    alternative starts with. The look-behind is checked here instead, per match.
+    """
+    end = len(text) if endpos is None else min(endpos, len(text))
+    pos = 0
+    while (m := fast_re.search(text, pos, end)) is not None:
+        s = m.start()
+        if s and _WORD_CHAR_RE.match(text, s - 1):
+            pos = s + 1  # inside a word: the look-behind would have failed here
+            continue
+        yield m
+        pos = max(m.end(), s + 1)
+
+
+def without_lookbehind(pattern: re.Pattern) -> re.Pattern:
+    """`(?<!\\w)X` (optionally led by a `(?=[...])` first-letter hint) as `X`, for `word_matches`."""
+    src = re.sub(r"^\(\?=\[[^\]]*\]\)", "", pattern.pattern)
+    if not src.startswith("(?<!\\w)"):
+        raise ValueError(f"pattern does not start with a word-start look-behind: {src[:40]!r}")
+    return re.compile(src[len("(?<!\\w)") :], pattern.flags)
+
+
 def word_spans(low_re: re.Pattern, slow_re: re.Pattern, text: str) -> list[tuple[int, int]]:
     """Spans of whole-word matches, as `slow_re` (`(?<!\\w)...`, IGNORECASE) finds them.
 
-    `low_re` is the same pattern in lower case with no flag and no look-behind at its
-    start, searched in the lower-cased text: the engine can then jump to the letters
-    that begin an alternative, which makes a scan of the whole page several times
-    faster. Lower-casing keeps offsets for Vietnamese; a text where it does not (a
-    rare letter whose lower case is two characters) takes the slow pattern.
+    `low_re` is the same pattern in lower case, with no flag and no look-behind at
+    its start, searched in the lower-cased text (see `word_matches`). Lower-casing
+    keeps offsets for Vietnamese; a text where it does not (a rare letter whose lower
+    case is two characters) takes the slow pattern.
     """
     low = text.lower()
     if len(low) != len(text):
         return [m.span() for m in slow_re.finditer(text)]
-    out, pos = [], 0
-    while (m := low_re.search(low, pos)) is not None:
-        s = m.start()
-        if s and _WORD_CHAR_RE.match(low, s - 1):
-            pos = s + 1  # inside a word: the look-behind would have failed here
-            continue
-        out.append(m.span())
-        pos = max(m.end(), s + 1)
-    return out
+    return [m.span() for m in word_matches(low_re, low)]
 
 
 # A run of digits with Vietnamese or English grouping; must end on a digit so a
