@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import product
 
@@ -325,9 +325,9 @@ def members_per_cell(facts: pl.DataFrame, **_) -> pl.DataFrame:
     return _result(rows)
 
 
-def subordinate_within_parent(facts: pl.DataFrame, **_) -> pl.DataFrame:
-    """A subordinate committee's number never exceeds the parent's total (same metric, period)."""
-    base = facts.filter(
+def _subordinate_base(facts):
+    """The facts `subordinate_within_parent` compares (a DataFrame or a LazyFrame)."""
+    return facts.filter(
         (pl.col("scope") == "org")
         & pl.col("value").is_not_null()
         & (pl.col("metric") != "other")
@@ -339,11 +339,40 @@ def subordinate_within_parent(facts: pl.DataFrame, **_) -> pl.DataFrame:
         .alias("_org"),
         _key("period").alias("_period"),
     )
-    parents = (
+
+
+def subordinate_parents(facts) -> pl.DataFrame:
+    """Each organization's own total per period and metric, from every fact of the run.
+
+    The parent of a subordinate number may be stated in another document of the
+    same organization, so a validation that goes through a run in chunks computes
+    this once over the whole run (`facts` may be a LazyFrame over the spill) and
+    hands it to `subordinate_within_parent` as `parents`.
+    """
+    base = _subordinate_base(facts.select(SUBORDINATE_COLUMNS))
+    out = (
         base.filter(pl.col("subject").is_null())
         .group_by(["_org", "_period", "metric"])
         .agg(pl.coalesce("value_max", "value").max().alias("_parent"))
     )
+    return out.collect() if isinstance(out, pl.LazyFrame) else out
+
+
+SUBORDINATE_COLUMNS = (
+    "doc_id", "scope", "value", "value_max", "metric", "unit", "organization", "subject", "period",
+)  # fmt: skip
+
+
+def subordinate_within_parent(
+    facts: pl.DataFrame, *, parents: pl.DataFrame | None = None, **_
+) -> pl.DataFrame:
+    """A subordinate committee's number never exceeds the parent's total (same metric, period).
+
+    `parents`: `subordinate_parents` of the whole run, when `facts` is one chunk of it.
+    """
+    base = _subordinate_base(facts)
+    if parents is None:
+        parents = subordinate_parents(facts)
     children = base.filter(pl.col("subject").is_not_null()).join(
         parents, on=["_org", "_period", "metric"], how="inner"
     )
@@ -456,28 +485,48 @@ def fact_period_plausible(
     return _result(rows)
 
 
-def stock_change_across_periods(
-    facts: pl.DataFrame, *, history: pl.DataFrame | None = None, **_
-) -> pl.DataFrame:
-    """An organization's member count moving by more than half between consecutive periods.
+def stock_points(facts) -> pl.DataFrame:
+    """The facts `stock_change_across_periods` looks at (a DataFrame or a LazyFrame with `_row`).
 
-    Real reorganizations do this (a block absorbs another), so it is a warning for
-    a reviewer, never a reason to hold the record back.
+    A few per document: a chunked validation collects them once over the whole run.
     """
-    current = facts.filter(
+    out = facts.filter(
         pl.col("metric").is_in(list(STOCK_METRICS))
         & (pl.col("scope") == "org")
         & pl.col("subject").is_null()
         & pl.col("organization").is_not_null()
         & pl.col("period").is_not_null()
         & pl.col("value").is_not_null()
-    ).select("_row", "doc_id", "organization", "metric", "period", "value")
+    ).select("_row", "doc_id", "organization", "metric", "period", "value", "scope", "subject")
+    return out.collect() if isinstance(out, pl.LazyFrame) else out
+
+
+def stock_change_across_periods(
+    facts: pl.DataFrame,
+    *,
+    history: pl.DataFrame | None = None,
+    run_docs: Iterable[str] | None = None,
+    **_,
+) -> pl.DataFrame:
+    """An organization's member count moving by more than half between consecutive periods.
+
+    Real reorganizations do this (a block absorbs another), so it is a warning for
+    a reviewer, never a reason to hold the record back. A series crosses documents:
+    `facts` may be `stock_points` of the whole run, with `run_docs` every document
+    id of the run (their stored values are not history).
+    """
+    current = stock_points(facts)
     if current.is_empty():
         return _result([])
     points = [
-        (fold(o), m, period_bounds(p), v, d, row, p) for row, d, o, m, p, v in current.iter_rows()
+        (fold(o), m, period_bounds(p), v, d, row, p)
+        for row, d, o, m, p, v in current.select(
+            "_row", "doc_id", "organization", "metric", "period", "value"
+        ).iter_rows()
     ]
-    batch_docs = set(facts["doc_id"].drop_nulls().to_list())
+    batch_docs = (
+        set(run_docs) if run_docs is not None else set(facts["doc_id"].drop_nulls().to_list())
+    )
     if history is not None and not history.is_empty():
         for o, m, p, v, d in history.select(
             "organization", "metric", "period", "value", "doc_id"
@@ -690,14 +739,29 @@ REPORT_CHECKS: tuple[Check, ...] = (
 )
 
 
+# Checks whose rows depend on other documents of the run, not only on their own.
+RUN_WIDE = ("stock_change_across_periods",)
+
+
 def apply_checks(
-    frame: pl.DataFrame, checks: tuple[Check, ...], **context
+    frame: pl.DataFrame,
+    checks: tuple[Check, ...],
+    *,
+    precomputed: dict[str, pl.DataFrame] | None = None,
+    **context,
 ) -> tuple[pl.DataFrame, dict[str, dict[int, str]]]:
-    """Add one `chk_<name>` Boolean column per check; return the why-texts by check and row."""
+    """Add one `chk_<name>` Boolean column per check; return the why-texts by check and row.
+
+    `precomputed`: check name -> its result over the whole run (`_row, ok, why`), for
+    a frame that is one chunk of the run; only the chunk's rows are taken from it.
+    """
     whys: dict[str, dict[int, str]] = {}
     out = frame
     for check in checks:
-        res = check.compute(frame, **context)
+        if precomputed and check.name in precomputed:
+            res = precomputed[check.name].filter(pl.col("_row").is_in(frame["_row"].implode()))
+        else:
+            res = check.compute(frame, **context)
         whys[check.name] = {r: w for r, ok, w in res.iter_rows() if ok is False and w is not None}
         out = out.join(res.select("_row", pl.col("ok").alias(check.column)), on="_row", how="left")
     return out.sort("_row"), whys

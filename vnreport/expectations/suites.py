@@ -78,6 +78,9 @@ PANDAS_TYPES = {
     "int": ["Int64Dtype", "int64"],
 }
 
+# The suite parameter `facts.run_id` reads: the list of accepted run ids.
+RUN_IDS_PARAMETER = "run_ids"
+
 ALL_UNITS = ("person", "org", "count", "vnd", "vnd_per_person_month", "pct")
 
 
@@ -207,8 +210,14 @@ def _fmt_bound(x: float) -> str:
     return f"{x:,.0f}".replace(",", ".") if float(x).is_integer() else f"{x:g}"
 
 
-def fact_rules(specs: Mapping[str, MetricSpec], *, run_id: str) -> list[Rule]:
-    """Every expectation on the facts frame, generated from the catalog."""
+def fact_rules(specs: Mapping[str, MetricSpec], *, run_id: str | None = None) -> list[Rule]:
+    """Every expectation on the facts frame, generated from the catalog.
+
+    The run's id is not written into the rules: `facts.run_id` takes it as the suite
+    parameter RUN_IDS_PARAMETER at validation time (see `suite_parameters`), so the
+    stored suite stays the same from one night to the next. `run_id` is accepted for
+    callers that still pass it and is not used.
+    """
     rules = _structure_rules("facts", FACT_COLUMNS, FACT_KEYS, "fact_id")
     units = sorted({s.unit for s in specs.values() if s.unit} | set(ALL_UNITS))
     pairs = sorted((s.code, u) for s in specs.values() for u in ([s.unit] if s.unit else units))
@@ -324,7 +333,7 @@ def fact_rules(specs: Mapping[str, MetricSpec], *, run_id: str) -> list[Rule]:
             "fail",
             "Every fact carries this run's id.",
             "ExpectColumnValuesToBeInSet",
-            {"column": "run_id", "value_set": [run_id]},
+            {"column": "run_id", "value_set": {"$PARAMETER": RUN_IDS_PARAMETER}},
         ),
     ]
     for spec in sorted(specs.values(), key=lambda s: s.code):
@@ -406,19 +415,57 @@ def _check_rules(table: str, check_list: Iterable[checks.Check]) -> list[Rule]:
     ]
 
 
-def build_suite(name: str, rules: Iterable[Rule]):
-    """A Great Expectations suite from rules; each expectation's meta keeps the rule name."""
+def suite_parameters(run_id: str) -> dict[str, Any]:
+    """The values of the suites' parameters for one run."""
+    return {RUN_IDS_PARAMETER: [run_id]}
+
+
+def rules_hash(name: str, rules: Iterable[Rule]) -> str:
+    """A digest of everything a stored suite is built from (and the Great Expectations version).
+
+    Two runs with the same digest would store the same suite, so the second keeps the first's.
+    """
+    import hashlib
+    import json
+
+    import great_expectations as gx
+
+    payload = json.dumps(
+        {
+            "name": name,
+            "gx": gx.__version__,
+            "rules": [
+                [r.name, r.severity, r.description, r.kind, r.kwargs, list(r.where or ())]
+                for r in rules
+            ],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def build_suite(name: str, rules: Iterable[Rule], *, meta: dict[str, Any] | None = None):
+    """A Great Expectations suite from rules; each expectation's meta keeps the rule name.
+
+    The expectations are handed to the suite's constructor: `add_expectation` compares
+    each new expectation with every one already added (quadratic, about a second for
+    the fact suite). Rule names are unique, and each expectation's description starts
+    with its rule name, so no two are equal and nothing the set semantics would drop
+    is lost.
+    """
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
-    suite = gx.ExpectationSuite(name=name)
+    expectations = []
     for rule in rules:
         cls = getattr(gxe, rule.kind)
         kwargs = dict(rule.kwargs)
         if rule.where:
             kwargs["row_condition"] = Column(rule.where[0]) == rule.where[1]
-        suite.add_expectation(
+        expectations.append(
             cls(
                 **kwargs,
                 description=f"{rule.name} ({rule.severity}): {rule.description}",
@@ -426,4 +473,7 @@ def build_suite(name: str, rules: Iterable[Rule]):
                 meta={"rule": rule.name, "severity": rule.severity},
             )
         )
+    suite = gx.ExpectationSuite(name=name, expectations=expectations)
+    if meta:
+        suite.meta.update(meta)
     return suite
