@@ -215,3 +215,48 @@ def test_author_from_meta_json_ld_or_sign_off() -> None:
     assert clean("wordpress_dangbo.html").author == "Ban Tuyên giáo Đảng ủy Khối"  # meta
     assert clean("newspaper.html").author == "Phương Thảo"  # JSON-LD
     assert clean("liferay_quan.html").author == "Hồng Nhung"  # the closing sign-off
+
+
+def _related_heavy_page(items: int) -> bytes:
+    """An article whose container also holds a `Tin liên quan` list longer than the article."""
+    related = "".join(
+        f'<li><a href="/tin/{i}.html">Cụm thi đua số {i % 9 + 1}: hội nghị sơ kết năm 2023</a>'
+        f"<p>Sáng {i % 27 + 1}/3, đoàn công tác làm việc với Công ty May Hòa Phát về việc tặng "
+        f"quà, hỗ trợ {40 + i} đoàn viên có hoàn cảnh khó khăn và giới thiệu {10 + i} quần "
+        "chúng ưu tú cho chi bộ xem xét kết nạp.</p></li>"
+        for i in range(items)
+    )
+    body = (
+        "<p>Ngày 12/01/2024, Đảng bộ Khối Doanh nghiệp huyện Tân Lạc tổ chức hội nghị tổng kết "
+        "công tác xây dựng Đảng năm 2023.</p><p>Trong năm, toàn Đảng bộ kết nạp 37 đảng viên "
+        "mới, đạt 123% kế hoạch; nâng tổng số đảng viên lên 1.284 đồng chí, sinh hoạt tại 52 "
+        "chi bộ trực thuộc.</p><p>Doanh thu của các doanh nghiệp ước đạt 2.150 tỷ đồng, nộp "
+        "ngân sách 186 tỷ đồng; thu nhập bình quân của người lao động 8,7 triệu đồng/người/"
+        "tháng.</p><p>Công tác kiểm tra, giám sát được duy trì thường xuyên: cấp ủy các cấp "
+        "kiểm tra 14 tổ chức đảng và 26 đảng viên, giám sát chuyên đề 9 tổ chức đảng; qua đó "
+        "kịp thời chấn chỉnh những hạn chế trong thực hiện quy chế làm việc.</p><p>Các chi bộ "
+        "duy trì nền nếp sinh hoạt định kỳ, đổi mới nội dung sinh hoạt chuyên đề gắn với nhiệm "
+        "vụ sản xuất, kinh doanh của doanh nghiệp; tỷ lệ chi bộ sinh hoạt chuyên đề đạt 96%. "
+        "Công tác phát triển đảng viên trong doanh nghiệp ngoài nhà nước có chuyển biến, thành "
+        "lập mới 3 chi bộ ở các công ty chưa có tổ chức đảng.</p><p>Năm 2024, Đảng bộ phấn đấu "
+        "kết nạp 40 đảng viên mới, 85% tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ; tiếp tục "
+        "nâng cao chất lượng sinh hoạt chi bộ và vai trò hạt nhân chính trị của tổ chức đảng "
+        "trong doanh nghiệp.</p>"
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>Tổng kết năm 2023</title></head><body>'
+        '<nav class="menu"><a href="/">Trang chủ</a></nav><div class="post-detail">'
+        f'<h1>Tổng kết công tác xây dựng Đảng năm 2023</h1>{body}<div class="related-news">'
+        f"<h3>Tin liên quan</h3><ul>{related}</ul></div></div></body></html>"
+    )
+    return page.encode()
+
+
+@pytest.mark.parametrize("items", [3, 20])
+def test_related_list_inside_the_article_goes_however_long(items: int) -> None:
+    data = _related_heavy_page(items)
+    raw = RawDoc("rel", "test", "https://example.vn/rel.html", "html", data, content_hash(data))
+    text = clean_document(raw).text
+    assert "kết nạp 37 đảng viên" in text and "8,7 triệu đồng/người/tháng" in text
+    assert "Tin liên quan" not in text
+    assert "đoàn viên có hoàn cảnh khó khăn" not in text, "a related summary reached the text"

@@ -672,9 +672,13 @@ class Writer:
         nodes, tlen, verdict, index = tree.nodes, tree.tlen, tree.verdict, tree.index
         root = nodes[root_idx]
         # Flagged furniture inside the article is skipped unless it carries a large
-        # share of the article's text (then the flag named a layout wrapper).
+        # share of the article's text (then the flag named a layout wrapper). A wrapper
+        # holds the article; a flagged block that is a fifth links or more, or opens with
+        # a `Tin liên quan` heading, lists other articles (with their summaries), however
+        # long it is.
         keep_strong = 0.6 * tlen[root_idx]
         keep_weak = 0.3 * tlen[root_idx]
+        density = tree.density
         stack: list[tuple[Any, bool]] = [(root, False)]
         tables: list[bool] = []
         while stack:
@@ -700,7 +704,14 @@ class Writer:
                 continue
             if i != root_idx:
                 v = verdict[i]
-                if v <= -3 or (v < 0 and tlen[i] < (keep_strong if v == -2 else keep_weak)):
+                if v <= -3 or (
+                    v < 0
+                    and (
+                        tlen[i] < (keep_strong if v == -2 else keep_weak)
+                        or density(i) > 0.2
+                        or R.is_related_heading(next(n.stripped_strings, ""))
+                    )
+                ):
                     continue
             if name in BLOCK_TAGS:
                 self.flush()
