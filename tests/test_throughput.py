@@ -68,3 +68,33 @@ def test_extract_one_page_imports_nothing_heavy():
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert '"metric"' in proc.stdout or "metric" in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_portal_furniture_adds_no_facts_and_sizes_pages_like_real_ones():
+    """The same article with and without its portal furniture yields the same facts."""
+    import random
+
+    from corpus import Furniture, Page
+
+    from vnreport.records import RawDoc, content_hash
+    from vnreport.transforms.clean import clean_document
+    from vnreport.transforms.extract import extract_document
+
+    def facts(data: bytes) -> list[tuple]:
+        raw = RawDoc("g", "gen", "g.html", "html", data, content_hash(data))
+        found, _ = extract_document(clean_document(raw))
+        return sorted((f["metric"], f["value"], f["subject"]) for f in found)
+
+    rng, sizes = random.Random(5), []
+    for i in range(25):
+        state, module_state = rng.getstate(), random.getstate()
+        bare = Page(rng, i).to_html().encode()
+        rng.setstate(state)
+        random.setstate(module_state)
+        page = Page(rng, i)
+        dressed = page.to_html(Furniture(page, 5)).encode()
+        sizes.append(len(dressed))
+        assert len(dressed) > 3 * len(bare)
+        assert facts(dressed) == facts(bare), f"page {i}: furniture changed the facts"
+    sizes.sort()
+    assert 47_000 < sizes[len(sizes) // 2] < 289_000, sizes  # real pages: p10 47 KB, p90 289 KB
