@@ -33,11 +33,16 @@ def _counts(run: dict, validation) -> list[tuple[str, Any]]:
     q = validation.quarantine
     facts_q = q.filter(pl.col("record_type") == "fact").height if q.height else 0
     reports_q = q.filter(pl.col("record_type") == "report").height if q.height else 0
-    warned = (
-        validation.facts.filter(pl.col("dq_status") == "warn").height
-        if "dq_status" in validation.facts.columns
-        else 0
-    )
+    warned = getattr(validation, "facts_warned", None)
+    if warned is None:
+        warned = (
+            validation.facts.filter(pl.col("dq_status") == "warn").height
+            if "dq_status" in validation.facts.columns
+            else 0
+        )
+    loaded = getattr(validation, "facts_ok", None)
+    if loaded is None:
+        loaded = validation.facts.height
     rows: list[tuple[str, Any]] = []
     for key, label in (
         ("documents_read", "documents read"),
@@ -50,7 +55,7 @@ def _counts(run: dict, validation) -> list[tuple[str, Any]]:
             rows.append((label, run[key]))
     rows += [
         ("facts validated", validation.facts_in),
-        ("facts loaded", run.get("facts_loaded", validation.facts.height)),
+        ("facts loaded", run.get("facts_loaded", loaded)),
         ("facts warned", run.get("facts_warned", warned)),
         ("facts quarantined", run.get("facts_quarantined", facts_q)),
         ("reports validated", validation.reports_in),

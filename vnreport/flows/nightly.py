@@ -81,16 +81,23 @@ def dedup_task(spill: batching.Spill) -> tuple[set[str], list]:
 
 @task(name="validate", cache_policy=NONE)
 def validate_task(spill: batching.Spill, dropped: set[str], *, run_id: str, warehouse: str):
-    from vnreport.expectations.validate import validate_run
+    """Validate the spilled batches a chunk at a time; loadable facts go back to Parquet
+    beside the spill (`Validation.facts_files`), and the load reads them from there."""
+    from vnreport.expectations.validate import validate_spill
     from vnreport.warehouse.load import fact_history
 
-    facts = spill.frame("facts", exclude=dropped)
-    reports = spill.frame("reports", exclude=dropped).sort("doc_id")
-    if not facts.height and not reports.height:
-        return batching.nothing_to_validate(facts, reports)
+    if not spill.has_records(exclude=dropped):
+        return batching.nothing_to_validate(
+            spill.frame("facts", exclude=dropped), spill.frame("reports", exclude=dropped)
+        )
     history = fact_history(Path(warehouse))
-    return validate_run(
-        facts, reports, run_id=run_id, dq_root=paths.dq_dir(Path(warehouse)), history=history
+    return validate_spill(
+        spill.root,
+        exclude=dropped,
+        run_id=run_id,
+        dq_root=paths.dq_dir(Path(warehouse)),
+        facts_dir=spill.root.parent / "validated",
+        history=history,
     )
 
 
@@ -107,6 +114,7 @@ def load_task(
         documents=spill.frame("documents", exclude=dropped).sort("doc_id"),
         reports=validation.reports,
         facts=validation.facts,
+        facts_files=validation.facts_files,
         quarantine=validation.quarantine,
         dq_results=validation.dq_results,
         failures=failures,
@@ -241,8 +249,8 @@ def nightly(
             documents_skipped=len(found.skipped),
             documents_duplicate=sum(len(g.members) - 1 for g in duplicate_groups),
             source_counts=found.counts,
-            facts_loaded=validation.facts.height,
-            facts_warned=validation.facts.filter(validation.facts["dq_status"] == "warn").height,
+            facts_loaded=validation.facts_ok,
+            facts_warned=validation.facts_warned,
             facts_quarantined=int(
                 validation.quarantine.filter(validation.quarantine["record_type"] == "fact").height
             ),

@@ -402,6 +402,22 @@ class Spill:
             lazy = lazy.select(columns)
         return lazy.collect()
 
+    def has_records(self, exclude: Iterable[str] = ()) -> bool:
+        """Whether any fact or report is left once `exclude`d documents are left out."""
+        import polars as pl
+
+        exclude = list(exclude)
+        for name in ("facts", "reports"):
+            files = sorted(self.root.glob(f"{name}-*.parquet"))
+            if not files:
+                continue
+            lazy = pl.scan_parquet(files)
+            if exclude:
+                lazy = lazy.filter(~pl.col("doc_id").is_in(exclude))
+            if lazy.select(pl.len()).collect().item():
+                return True
+        return False
+
     def merge_duplicates(self):
         """Near-duplicate groups across all batches: (dropped doc_ids, DuplicateGroup list).
 

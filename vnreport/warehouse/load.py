@@ -196,17 +196,26 @@ def load_run(
     failures: list[Failure],
     fetch_state: list[dict] | None = None,
     lock_timeout: float = 600.0,
+    facts_files: list[str | Path] | None = None,
 ) -> dict[str, int]:
     """Load one run in one transaction; returns what changed, by table.
 
     `fetch_state` (per-URL conditional-request memory) is written in the same
     transaction, so the state never runs ahead of the documents it describes.
+    `facts_files`: Parquet files holding the facts (`facts` then adds nothing and
+    may be None); DuckDB reads them inside the same transaction, so a run's facts
+    never have to be in memory at once. They are checked as a frame is.
     """
     from vnreport.warehouse.fetch_state import save_state
 
     run_id = run.get("run_id")
     if not run_id:
         raise LoadError("run: run_id is missing")
+    files = [str(f) for f in facts_files or []]
+    if files and facts is not None and facts.height:
+        raise LoadError("facts: pass a frame or Parquet files, not both")
+    if files:  # the frame checks see no facts, typed as the files are
+        facts = pl.DataFrame(schema=pl.read_parquet_schema(files[0]))
     documents = _conform("documents", documents, DOCUMENT_COLUMNS)
     reports = _conform("reports", reports, REPORT_COLUMNS)
     facts = _conform("facts", facts, FACT_COLUMNS)
@@ -219,6 +228,8 @@ def load_run(
     reports = reports.with_columns(pl.col("inferred").cast(pl.List(pl.Utf8)))
     quarantine = quarantine.with_columns(pl.col("reasons").cast(pl.List(pl.Utf8)))
     _check_batch(documents, reports, facts, quarantine)
+    if files:
+        _check_fact_files(files, documents)
     failure_rows = sorted(
         {
             _failure_id(f.doc_id, f.stage): (
@@ -243,7 +254,7 @@ def load_run(
         _check_dates(con, "_reports_in", (("meeting_date", "DATE"), ("published_date", "DATE")))
         con.execute("BEGIN TRANSACTION")
         try:
-            counts = _load(con, run, run_id, reports, facts, failure_rows)
+            counts = _load(con, run, run_id, reports, facts, failure_rows, files)
             counts["fetch_state"] = save_state(con, fetch_state or [])
             db.fault_point("load-transaction")
             con.execute("COMMIT")
@@ -260,6 +271,7 @@ def _load(
     reports: pl.DataFrame,
     facts: pl.DataFrame,
     failure_rows: list[tuple],
+    files: list[str] | None = None,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     con.execute(
@@ -304,15 +316,25 @@ def _load(
             )
     unnamed = todo - set(mentions)
     if unnamed:
-        named = (
-            facts.filter(
-                pl.col("doc_id").is_in(list(unnamed)) & pl.col("organization").is_not_null()
+        if files:
+            con.register("_unnamed", _arrow(pl.DataFrame({"doc_id": sorted(unnamed)})))
+            named = con.execute(
+                f"SELECT doc_id, min(organization) FROM {_parquet(files)} "
+                "WHERE doc_id IN (SELECT doc_id FROM _unnamed) AND organization IS NOT NULL "
+                "GROUP BY doc_id ORDER BY doc_id"
+            ).fetchall()
+            con.unregister("_unnamed")
+        else:
+            named = (
+                facts.filter(
+                    pl.col("doc_id").is_in(list(unnamed)) & pl.col("organization").is_not_null()
+                )
+                .group_by("doc_id")
+                .agg(pl.col("organization").min())
+                .sort("doc_id")
+                .iter_rows()
             )
-            .group_by("doc_id")
-            .agg(pl.col("organization").min())
-            .sort("doc_id")
-        )
-        for doc_id, name in named.iter_rows():
+        for doc_id, name in named:
             mentions[doc_id] = orgs.Mention(name, None, None, doc_id)
     doc_org, org_counts = orgs.resolve_into(con, list(mentions.values()), run_id=run_id)
     counts.update(org_counts)
@@ -339,21 +361,10 @@ def _load(
     counts["facts_deleted"] = con.execute(
         "DELETE FROM facts WHERE doc_id IN (SELECT doc_id FROM _todo)"
     ).fetchall()[0][0]
-    # Facts are put in table shape in Polars and go in through Arrow in one INSERT.
-    fact_docs = set(facts["doc_id"].unique().to_list())
-    loaded = facts if fact_docs <= todo else facts.filter(pl.col("doc_id").is_in(list(todo)))
-    loaded = (
-        loaded.join(doc_org_frame, on="doc_id", how="left")
-        .rename({"start": "start_offset", "end": "end_offset"})
-        .select(FACT_TABLE_COLUMNS)
-    )
-    con.register("_facts_in", _arrow(loaded))
-    cols = ", ".join(FACT_TABLE_COLUMNS)
-    counts["facts_loaded"] = con.execute(
-        f"INSERT INTO facts ({cols}) SELECT {cols} FROM _facts_in"
-    ).fetchall()[0][0]
-    con.unregister("_facts_in")
-    counts["facts_skipped"] = facts.height - counts["facts_loaded"]
+    if files:
+        counts.update(_insert_fact_files(con, files))
+    else:
+        counts.update(_insert_facts(con, facts, todo, doc_org_frame))
 
     # Quarantine: a record keeps its first quarantine row; one that failed, was released and
     # fails again is reopened; one whose document came back without it is released.
@@ -429,6 +440,125 @@ def _load(
     for t in ("_batch", "_todo", "_fail_in"):
         con.execute(f"DROP TABLE {t}")
     return {k: int(v) for k, v in counts.items()}
+
+
+def _insert_facts(con, facts: pl.DataFrame, todo: set, doc_org: pl.DataFrame) -> dict[str, int]:
+    """Facts are put in table shape in Polars and go in through Arrow in one INSERT."""
+    fact_docs = set(facts["doc_id"].unique().to_list())
+    loaded = facts if fact_docs <= todo else facts.filter(pl.col("doc_id").is_in(list(todo)))
+    loaded = (
+        loaded.join(doc_org, on="doc_id", how="left")
+        .rename({"start": "start_offset", "end": "end_offset"})
+        .select(FACT_TABLE_COLUMNS)
+    )
+    con.register("_facts_in", _arrow(loaded))
+    cols = ", ".join(FACT_TABLE_COLUMNS)
+    n = con.execute(f"INSERT INTO facts ({cols}) SELECT {cols} FROM _facts_in").fetchall()[0][0]
+    con.unregister("_facts_in")
+    return {"facts_loaded": n, "facts_skipped": facts.height - n}
+
+
+def _parquet(files: list[str]) -> str:
+    """A read_parquet table expression over files (paths quoted as SQL strings)."""
+    quoted = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{quoted}], union_by_name = true)"
+
+
+def _fact_select(files: list[str], con=None) -> str:
+    """The facts of Parquet files in the shape `_conform` gives a frame: contract columns in
+    order, an absent optional column as null, dq_status defaulting to pass."""
+    import duckdb
+
+    conn = con or duckdb.connect()
+    try:
+        present = {
+            r[0] for r in conn.execute(f"DESCRIBE SELECT * FROM {_parquet(files)}").fetchall()
+        }
+    finally:
+        if con is None:
+            conn.close()
+    exprs = []
+    for c in FACT_COLUMNS:
+        if c == "dq_status":
+            exprs.append("coalesce(dq_status, 'pass') AS dq_status" if c in present
+                         else "'pass' AS dq_status")  # fmt: skip
+        elif c == "dq_warnings":
+            exprs.append("CAST(dq_warnings AS VARCHAR[]) AS dq_warnings" if c in present
+                         else "CAST(NULL AS VARCHAR[]) AS dq_warnings")  # fmt: skip
+        else:
+            exprs.append(f'"{c}"' if c in present else f'NULL AS "{c}"')
+    return f"SELECT {', '.join(exprs)} FROM {_parquet(files)}"
+
+
+def _check_fact_files(files: list[str], documents: pl.DataFrame) -> None:
+    """`_check_batch`'s rules for facts, applied to Parquet files by DuckDB (out of memory)."""
+    import duckdb
+
+    missing = [c for c in REQUIRED["facts"] if c not in _fact_columns(files)]
+    con = duckdb.connect()
+    try:
+        if missing and con.execute(f"SELECT count(*) FROM {_parquet(files)}").fetchall()[0][0]:
+            raise LoadError(f"facts: required columns missing: {', '.join(missing)}")
+        con.execute(f"CREATE TEMP VIEW f AS {_fact_select(files, con)}")
+        con.register(
+            "d", _arrow(documents.select("doc_id", pl.col("text").str.len_chars().alias("_len")))
+        )
+        n = con.execute("SELECT count(*) FROM f WHERE fact_id IS NULL").fetchall()[0][0]
+        if n:
+            raise LoadError(f"facts: {n} rows without fact_id")
+        dup = con.execute(
+            "SELECT fact_id FROM f GROUP BY fact_id HAVING count(*) > 1 ORDER BY fact_id"
+        ).fetchall()
+        if dup:
+            raise LoadError(f"facts: duplicate fact_id: {_names(r[0] for r in dup)}")
+        stray = con.execute(
+            "SELECT DISTINCT doc_id FROM f WHERE doc_id IS NULL OR doc_id NOT IN (SELECT doc_id FROM d)"
+        ).fetchall()
+        if stray:
+            raise LoadError(
+                f"facts for documents not in this batch: {_names(r[0] for r in stray)} "
+                "(every loaded record must come with its document)"
+            )
+        for col in ("metric", "value", "scope", "evidence", "start", "end"):
+            bad = con.execute(
+                f'SELECT DISTINCT doc_id FROM f WHERE "{col}" IS NULL ORDER BY doc_id'
+            ).fetchall()
+            if bad:
+                raise LoadError(f"facts of documents {_names(r[0] for r in bad)}: {col} is missing")
+        bad = con.execute(
+            'SELECT f.doc_id, f.fact_id, f."start", f."end" FROM f LEFT JOIN d USING (doc_id) '
+            'WHERE f."start" < 0 OR f."end" < f."start" OR f."end" > d._len ORDER BY f.doc_id'
+        ).fetchall()
+        if bad:
+            raise LoadError(
+                f"facts of documents {_names(r[0] for r in bad)}: offsets outside the document "
+                f"text (e.g. fact {bad[0][1]}: {bad[0][2]}..{bad[0][3]})"
+            )
+    finally:
+        con.close()
+
+
+def _fact_columns(files: list[str]) -> set[str]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_parquet(files)}").fetchall()}
+    finally:
+        con.close()
+
+
+def _insert_fact_files(con, files: list[str]) -> dict[str, int]:
+    """The facts of Parquet files go in with one INSERT ... SELECT, read by DuckDB."""
+    cols = ", ".join(FACT_TABLE_COLUMNS)
+    select = (
+        'SELECT f.* EXCLUDE ("start", "end"), f."start" AS start_offset, '
+        f'f."end" AS end_offset, m.org_id FROM ({_fact_select(files, con)}) f '
+        "JOIN _todo USING (doc_id) LEFT JOIN _doc_org m USING (doc_id)"
+    )
+    n = con.execute(f"INSERT INTO facts ({cols}) SELECT {cols} FROM ({select})").fetchall()[0][0]
+    total = con.execute(f"SELECT count(*) FROM {_parquet(files)}").fetchall()[0][0]
+    return {"facts_loaded": n, "facts_skipped": total - n}
 
 
 def known_documents(db_path: Path | str) -> dict[str, tuple[str, str]]:
