@@ -176,6 +176,8 @@ class _Fact:
 def _clean_num(v: float | None) -> float | int | None:
     if v is None:
         return None
+    if type(v) is float and v.is_integer() and abs(v) < 1e18:
+        return int(v)  # most numbers: a whole count
     r = round(v, 6)
     return int(round(r)) if abs(r - round(r)) < 1e-6 and abs(r) < 1e18 else r
 
