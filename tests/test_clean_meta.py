@@ -66,6 +66,9 @@ def test_broken_json_ld_is_ignored() -> None:
         ("Cập nhật lúc 08:15, Thứ Ba, 14/05/2024", "2024-05-14"),
         ("Thứ năm, 09/03/2023 - 15:20 (GMT+7)", "2023-03-09"),
         ("Đăng ngày: 2024-07-12 09:30", "2024-07-12"),
+        # a stamp sharing its line with the print and share links
+        ("12/02/2024 10:05 Lượt xem: 2.310 In bài", "2024-02-12"),
+        ("12/02/2024 10:05 | Chia sẻ | In bài viết | Gửi email", "2024-02-12"),
     ],
 )
 def test_visible_stamps(stamp: str, expected: str) -> None:
@@ -77,6 +80,7 @@ def test_visible_stamps(stamp: str, expected: str) -> None:
 
 def test_sentences_with_dates_are_not_stamps() -> None:
     assert stamp_date("Ngày 12/01/2024, Đảng bộ Khối tổ chức hội nghị tổng kết") is None
+    assert stamp_date("12/01/2024 Chi bộ in bài và gửi email cho đảng viên") is None
 
 
 def test_meta_date_beats_a_page_header_date() -> None:

@@ -185,17 +185,18 @@ def parse_date(text: str | None) -> str | None:
 
 # A visible publication stamp: labels, weekday, date, time, separators and
 # counters, nothing that reads as a sentence.
-_STAMP_NOISE = re.compile(
-    r"(?:ngày\s+đăng|đăng\s+ngày|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|đăng\s+lúc|"
+_STAMP_WORDS = (
+    r"ngày\s+đăng|đăng\s+ngày|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|đăng\s+lúc|"
     r"thời\s+gian(?:\s+đăng)?|xuất\s+bản|ngày|lúc|posted(?:\s+on)?|published(?:\s+on)?|"
     r"updated(?:\s+on)?|last\s+updated|on|"
     r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s+nhật|cn|t[2-7]|"
     r"gmt\s*[+-]?\s*\d*|am|pm|sa|ch|"
     r"\d{1,2}\s*[:h]\s*\d{2}(?:\s*[:]\s*\d{2})?|"
-    r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}|"
-    r"[|,:;/•·()\[\]\-–—])",
-    re.I,
+    r"\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}"
 )
+_STAMP_NOISE = re.compile(rf"(?:{_STAMP_WORDS}|[|,:;/•·()\[\]\-–—])", re.I)
+# The same as whole words, to see what else a stamp line holds (`Chia sẻ` is no `ch`).
+_STAMP_NOISE_WORDS = re.compile(rf"(?<!\w)(?:{_STAMP_WORDS})(?!\w)", re.I)
 
 
 def stamp_date(line: str) -> str | None:
@@ -213,7 +214,10 @@ def stamp_date(line: str) -> str | None:
     rest = _STAMP_NOISE.sub(" ", rest)
     if len(re.sub(r"\W", "", rest)) <= 2:
         return date
-    return None
+    # `05/10/2024 09:12 Lượt xem: 1.587 In bài`: a stamp sharing its line with print or share
+    rest = _STAMP_NOISE_WORDS.sub(" ", patterns()["counter_segment"].sub(" ", line))
+    leftover = " ".join(re.sub(r"[^\w\s]", " ", rest).split())
+    return date if is_widget(leftover) else None
 
 
 def stamp_is_update(line: str) -> bool:
