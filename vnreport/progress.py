@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-KEY_ORDER = ("new", "changed", "unchanged", "failed", "skipped", "read")
+KEY_ORDER = ("read", "new", "changed", "unchanged", "failed", "skipped")
 
 
 def counts_text(counts: Mapping[str, int]) -> str:
@@ -61,10 +61,11 @@ Listener = Callable[[SourceProgress], None]
 class Board:
     """The per-source counters of one run; every method is safe to call from any thread."""
 
-    def __init__(self, listener: Listener | None = None) -> None:
+    def __init__(self, listener: Listener | None = None, sources: Iterable[str] = ()) -> None:
         self.listener = listener
         self._lock = threading.Lock()
-        self._sources: dict[str, SourceProgress] = {}
+        # sources named up front get a total at the change check even if nothing was found
+        self._sources = {name: SourceProgress(name) for name in sources}
 
     def _get(self, source: str) -> SourceProgress:
         sp = self._sources.get(source)
@@ -114,10 +115,14 @@ _attach = threading.Lock()
 
 
 @contextlib.contextmanager
-def listening(listener: Listener | None = None) -> Iterator[Board]:
-    """Count a run's progress into a fresh Board, calling `listener` on every change."""
+def listening(listener: Listener | None = None, sources: Iterable[str] = ()) -> Iterator[Board]:
+    """Count a run's progress into a fresh Board, calling `listener` on every change.
+
+    `sources`: the names the config declares, so a source that finds nothing still ends
+    with a total (0) rather than waiting for reports that never come.
+    """
     global _board
-    board = Board(listener)
+    board = Board(listener, sources)
     with _attach:
         if _board is not None:
             raise RuntimeError("a progress listener is already attached")
