@@ -132,3 +132,33 @@ def test_hcm_the_person_is_not_a_city():
 def test_organization_name_stops_before_address_and_description(sentence, name):
     text = "Hội nghị của đơn vị\n\n" + sentence + " Các đơn vị hoàn thành kế hoạch."
     assert fields(text)["organization"][0] == name
+
+
+def test_headline_led_by_the_body_with_its_legal_form_in_the_text():
+    got = fields(
+        'Đảng bộ Công ty Than Hà Lầm: Giữa nhiệm kỳ "giữ lửa" hầm lò\n\n'
+        "Đảng bộ Công ty TNHH MTV Than Hà Lầm (trực thuộc Đảng bộ Tập đoàn) hiện có 41 chi bộ. "
+        "Đánh giá giữa nhiệm kỳ được nêu tại Hội nghị sơ kết giữa nhiệm kỳ thực hiện Nghị quyết "
+        "Đại hội Đảng bộ Công ty lần thứ IV, được tổ chức vào sáng ngày 14/3/2023."
+    )
+    assert got["organization"] == ("Đảng bộ Công ty TNHH MTV Than Hà Lầm", False)
+    assert got["meeting_date"] == ("2023-03-14", False)  # named after the meeting it dates
+
+
+def test_organs_holding_the_meeting_are_not_the_body():
+    got = fields(
+        "Công ty Xi măng Bút Sơn sơ kết 6 tháng đầu năm 2024\n\n"
+        "Ngày 10/7/2024, Đảng ủy và Ban Giám đốc Công ty Xi măng Bút Sơn – CTCP tổ chức hội "
+        "nghị sơ kết sản xuất, kinh doanh 6 tháng đầu năm 2024."
+    )
+    assert got["organization"] == ("Công ty Xi măng Bút Sơn – CTCP", False)
+    assert got["meeting_date"] == ("2024-07-10", False)
+
+
+def test_a_held_meeting_sentence_needs_a_meeting_and_a_day():
+    got = fields(
+        "Đảng bộ Công ty May Sông Hồng nửa nhiệm kỳ\n\n"
+        "Kết quả nửa nhiệm kỳ được tổng hợp trong báo cáo gửi cấp trên ngày 14/3/2023; "
+        "tỷ lệ 14/15 chi bộ đạt trong sạch, vững mạnh."
+    )
+    assert "meeting_date" not in got or got["meeting_date"][0] is None

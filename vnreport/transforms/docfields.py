@@ -157,6 +157,27 @@ def _meeting_sentence(text: str) -> str | None:
     return None
 
 
+# `tại Hội nghị sơ kết giữa nhiệm kỳ ..., tổ chức ngày 21/3/2023`: the meeting named first,
+# then when it was held.
+HELD_ON_RE = re.compile(
+    r"(?<!\w)(?:Hội nghị|hội nghị|Đại hội|đại hội|Lễ|lễ|Hội thảo|hội thảo)(?!\w)[^.;\n]{0,220}?"
+    r"(?:được[ \u00a0]+)?(?:tổ chức|diễn ra|khai mạc|họp)[ \u00a0]+(?:vào[ \u00a0]+)?"
+    r"(?:(?:sáng|chiều|tối|trưa)[ \u00a0]+)?(?:ngày[ \u00a0]+)?(?=\d{1,2}[ \u00a0]*[/.\-])"
+)
+
+
+def _held_on_sentence(text: str) -> str | None:
+    """The first sentence that says a meeting was held on a day, when no sentence has a
+    body holding one (`_meeting_sentence`): it dates the meeting, it names no reporter."""
+    head = text[:4000]
+    for m in re.finditer(r"[^\n.]*(?:\.(?!\s)[^\n.]*)*", head):
+        s = m.group()
+        h = HELD_ON_RE.search(s)
+        if h and _day_date(s[h.end() - 12 :]):
+            return s[h.start() :]
+    return None
+
+
 def _day_date(s: str) -> re.Match | None:
     """A day written as a date (`ngày 29/12`, `Sáng 12/01/2024`), not a ratio (`06/05 chi bộ`)."""
     for m in DATE_RE.finditer(s):
@@ -224,6 +245,40 @@ def _prefer_body_name(name: str, text: str) -> str:
     return hit.group() if hit else name
 
 
+# Organs that lead a body's name when they hold its meeting together.
+ORGAN_LEAD_RE = re.compile(
+    r"(?:Đảng ủy|Đảng uỷ|Ban Thường vụ|Ban Chấp hành|Ban [Tt]ổng [Gg]iám đốc|Ban [Gg]iám đốc|"
+    r"Hội đồng [Qq]uản trị|HĐQT|Ban [Ll]ãnh đạo|Ban [Đđ]iều hành|Công đoàn)"
+    r"(?:,?[ \u00a0]+(?:và|cùng)?[ \u00a0]*(?:Đảng ủy|Ban|Hội đồng|HĐQT|Công đoàn)[^,]*?)?[ \u00a0]"
+)
+TITLE_LEAD_ORG_RE = re.compile(rf"((?:{ORG_HEAD})(?!\w)[^:|\n]{{2,100}}?)[ \u00a0]*:[ \u00a0]")
+# Legal-form words a headline drops from a company's name (`Công ty Cà phê X` for
+# `Công ty TNHH MTV Cà phê X`).
+LEGAL_FORM = r"TNHH|MTV|CP|CTCP|Cổ phần|cổ phần|Trách nhiệm hữu hạn|trách nhiệm hữu hạn|một thành viên|Một thành viên"
+_COMPANY_RE = re.compile(r"(?<!\w)((?:Tổng )?[Cc]ông ty)(?!\w)")
+
+
+def _with_legal_form(name: str, body: str) -> str:
+    """The company's full legal name when the text writes it and `name` left its form out."""
+    m = _COMPANY_RE.search(name)
+    if not m or re.search(rf"(?<!\w)(?:{LEGAL_FORM})(?!\w)", name):
+        return name
+    words = [re.escape(w) for w in name[m.end() :].split()]
+    if not words:
+        return name
+    pattern = (
+        re.escape(name[: m.end()]).replace(r"\ ", r"[ \u00a0]+")
+        + rf"(?:[ \u00a0]+(?:{LEGAL_FORM}))*[ \u00a0]+"
+        + r"[ \u00a0]+".join(words)
+        + rf"(?:[ \u00a0]*[–-][ \u00a0]*(?:{LEGAL_FORM}))?(?!\w)"
+    )
+    for full in re.finditer(pattern, body):
+        found = " ".join(full.group().split())
+        if found != " ".join(name.split()):
+            return found  # `Tổng công ty X – CTCP`, `Công ty TNHH MTV X`
+    return name
+
+
 ADDRESS_PAREN = re.compile(
     r"\s*\((?=[^()]*\b(?:phường|xã|thị trấn|quận|huyện|thị xã|thành phố|TP\.?|tỉnh)\s)[^()]*\)$"
 )
@@ -244,12 +299,18 @@ def _organization(
             a = title[: v.start()].strip() if v else None
             if a:
                 a = re.split(r"\s*[:|]\s*", a)[0].strip() or None
+            if a is None:
+                # `Đảng bộ Công ty X: Nửa nhiệm kỳ ...`: a headline led by the body's name
+                head = TITLE_LEAD_ORG_RE.match(title)
+                a = head.group(1).strip() if head else None
     b = _org_before_verb(msent) if msent else None
     body = text[len(title) :] if title and text.startswith(title) else text
     if a and b:
         fa, fb = a.casefold(), b.casefold()
         if fa.startswith(fb) or fb.startswith(fa):
             name = a if len(a) > len(b) else b  # one is the other cut short
+        elif fb.endswith(" " + fa) and ORGAN_LEAD_RE.match(b):
+            name = a  # `Đảng ủy và Ban Tổng giám đốc Tổng công ty X`: the organs of X
         else:
             name = a if body.count(a) > body.count(b) else b
     else:
@@ -260,6 +321,7 @@ def _organization(
     # `Công ty X (phường An Hòa, TP Rạch Giá, tỉnh Kiên Giang)`: an address, not the name
     name = re.sub(ADDRESS_PAREN, "", name)
     name = _prefer_body_name(name, text)
+    name = _with_legal_form(name, body)
     return _complete(name, text, district, _title_place(title))
 
 
@@ -455,7 +517,9 @@ def document_fields(doc: CleanDoc) -> list[dict]:
     if rtype == "congress" and period and re.fullmatch(r"\d{4}-\d{4}", period):
         period = _reviewed_term(text, period)
     published = _published(doc, text)
-    mdate, mdate_inferred = _meeting_date(msent, period, rtype, published)
+    mdate, mdate_inferred = _meeting_date(
+        msent or _held_on_sentence(text), period, rtype, published
+    )
     org = _organization(title, text, msent, district)
     out = []
 

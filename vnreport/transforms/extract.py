@@ -33,7 +33,7 @@ from vnreport.transforms.numbers import (
     word_spans,
 )
 
-EXTRACTOR_VERSION = "1.1.1"
+EXTRACTOR_VERSION = "1.2.0"
 
 _SP = SPACE
 CLAUSE_MAX = 1000
