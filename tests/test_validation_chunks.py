@@ -38,15 +38,16 @@ ACROSS = [
     ),
     fact("y1-2023", "y1", "party_members", 1000, organization="Đảng bộ Khối Y", period="2023"),
     fact("y2-2024", "y2", "party_members", 2100, organization="Đảng bộ Khối Y", period="2024"),
+    fact("z-dup", "z1", "inspections", 3),
+    fact("z-dup", "z2", "inspections", 4),
 ]
 
 
 def frames() -> tuple[pl.DataFrame, pl.DataFrame]:
     rows = SEED_FACTS + [r for r, _ in PLANTED.values()] + SUPPORT + DUPLICATES + [WARNED]
     # The two documents of each cross-document pair far apart in the input.
-    facts = pl.DataFrame(
-        ACROSS[:1] + ACROSS[2:3] + rows + ACROSS[1:2] + ACROSS[3:], schema=FACT_SCHEMA
-    )
+    first, last = ACROSS[0::2], ACROSS[1::2]
+    facts = pl.DataFrame(first + rows + last, schema=FACT_SCHEMA)
     docs = sorted(set(facts["doc_id"].to_list()))
     reports = pl.DataFrame(
         [report(d) for d in docs]
@@ -79,6 +80,10 @@ def test_cross_document_checks_hold_in_one_chunk(whole):
     assert any(r.startswith("facts.subordinate_within_parent") for r in q["x2-child"])
     warned = whole.facts.filter(pl.col("fact_id").is_in(["y1-2023", "y2-2024"]))
     assert warned["dq_status"].to_list() == ["warn", "warn"]
+    # one fact id in two documents: both held, under distinct record ids
+    dups = [k for k in q if k.startswith("z-dup")]
+    assert len(dups) == 2
+    assert all(any(r.startswith("facts.unique[fact_id]") for r in q[k]) for k in dups)
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 25])

@@ -747,27 +747,26 @@ def _spill_source(root: Path, exclude: list[str], chunk_rows: int) -> _Source:
 
     n_facts, n_reports, hashes = [], [], []
     for i, b in enumerate(batches):
-        keys = (
-            scan(fact_files.get(b), normalize.FACT_SCHEMA)
-            .select(pl.col("fact_id").drop_nulls().hash().alias("_h"))
-            .collect()
-        )
-        docs = (
-            scan(report_files.get(b), normalize.REPORT_SCHEMA)
-            .select(pl.col("doc_id").drop_nulls().hash().alias("_h"))
-            .collect()
-        )
-        n_facts.append(
-            scan(fact_files.get(b), normalize.FACT_SCHEMA).select(pl.len()).collect().item()
-        )
-        n_reports.append(
-            scan(report_files.get(b), normalize.REPORT_SCHEMA).select(pl.len()).collect().item()
-        )
-        hashes.append(
-            pl.concat(
-                [keys.with_columns(pl.lit(0).alias("_t")), docs.with_columns(pl.lit(1).alias("_t"))]
-            ).with_columns(pl.lit(i).alias("_b"))
-        )
+        # One read of the key column per file: its row count and its keys' hashes.
+        parts = []
+        for t, (files_of, key, schema, counts) in enumerate(
+            (
+                (fact_files, "fact_id", normalize.FACT_SCHEMA, n_facts),
+                (report_files, "doc_id", normalize.REPORT_SCHEMA, n_reports),
+            )
+        ):
+            keys = (
+                scan(files_of.get(b), schema)
+                .select(pl.col(key).is_null().alias("_null"), pl.col(key).hash().alias("_h"))
+                .collect()
+            )
+            counts.append(keys.height)
+            parts.append(
+                keys.filter(~pl.col("_null")).select(
+                    "_h", pl.lit(t).alias("_t"), pl.lit(i).alias("_b")
+                )
+            )
+        hashes.append(pl.concat(parts))
     links: list[tuple[int, int]] = []
     if hashes:
         shared = pl.concat(hashes).unique().filter(pl.struct("_h", "_t").is_duplicated())
