@@ -687,7 +687,11 @@ def _frame_source(facts: pl.DataFrame, reports: pl.DataFrame, chunk_rows: int) -
         )
         .with_columns(pl.col("_unit").replace(root).alias("_unit"))
         .group_by("_unit")
-        .agg(pl.min("_t").alias("_t"), pl.len().alias("_n"), pl.col("_row").min().alias("_r"))
+        .agg(
+            pl.min("_t").alias("_t"),
+            pl.len().alias("_n"),
+            pl.col("_row").filter(pl.col("_t") == pl.col("_t").min()).min().alias("_r"),
+        )
         .sort("_t", "_r")
     )
     # A unit's first row: its first fact (facts in input order), else its report.
