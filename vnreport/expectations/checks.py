@@ -325,16 +325,32 @@ def members_per_cell(facts: pl.DataFrame, **_) -> pl.DataFrame:
     return _result(rows)
 
 
+def _collect(frame) -> pl.DataFrame:
+    """A LazyFrame over a whole run is read in a streaming pass; a DataFrame is itself."""
+    return frame.collect(engine="streaming") if isinstance(frame, pl.LazyFrame) else frame
+
+
 def _subordinate_base(facts):
-    """The facts `subordinate_within_parent` compares (a DataFrame or a LazyFrame)."""
-    return facts.filter(
+    """The facts `subordinate_within_parent` compares (a DataFrame or a LazyFrame).
+
+    Organization names are folded once per distinct name, not once per fact.
+    """
+    names = _collect(facts.select(pl.col("organization").drop_nulls().unique()))["organization"]
+    folded = pl.DataFrame(
+        {"organization": names, "_org": [fold(n) for n in names.to_list()]},
+        schema={"organization": pl.Utf8, "_org": pl.Utf8},
+    )
+    if isinstance(facts, pl.LazyFrame):
+        folded = folded.lazy()
+    base = facts.filter(
         (pl.col("scope") == "org")
         & pl.col("value").is_not_null()
         & (pl.col("metric") != "other")
         & pl.col("unit").is_in(list(ADDITIVE_UNITS))
-    ).with_columns(
+    )
+    return base.join(folded, on="organization", how="left").with_columns(
         pl.when(pl.col("organization").is_not_null())
-        .then(pl.col("organization").map_elements(fold, return_dtype=pl.Utf8))
+        .then(pl.col("_org"))
         .otherwise(pl.lit("doc:") + pl.col("doc_id"))
         .alias("_org"),
         _key("period").alias("_period"),
@@ -355,7 +371,7 @@ def subordinate_parents(facts) -> pl.DataFrame:
         .group_by(["_org", "_period", "metric"])
         .agg(pl.coalesce("value_max", "value").max().alias("_parent"))
     )
-    return out.collect() if isinstance(out, pl.LazyFrame) else out
+    return _collect(out)
 
 
 SUBORDINATE_COLUMNS = (
@@ -498,7 +514,7 @@ def stock_points(facts) -> pl.DataFrame:
         & pl.col("period").is_not_null()
         & pl.col("value").is_not_null()
     ).select("_row", "doc_id", "organization", "metric", "period", "value", "scope", "subject")
-    return out.collect() if isinstance(out, pl.LazyFrame) else out
+    return _collect(out)
 
 
 def stock_change_across_periods(

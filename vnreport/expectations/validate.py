@@ -888,7 +888,7 @@ def _validate(
     # columns; each chunk then takes its own rows of the result.
     every_fact = _coerce(source.facts_lazy, suites.FACT_COLUMNS)
     run_docs = every_fact.select(pl.col("doc_id").drop_nulls().unique())
-    run_docs = (run_docs.collect() if isinstance(run_docs, pl.LazyFrame) else run_docs)["doc_id"]
+    run_docs = checks._collect(run_docs)["doc_id"]
     stock = checks.stock_change_across_periods(
         checks.stock_points(every_fact), history=history, run_docs=run_docs.to_list()
     )
