@@ -169,18 +169,33 @@ def test_spill_validation_and_load_match_in_memory(whole, tmp_path):
         dq_results=v.dq_results,
         failures=[],
     )
-    from_files = load_run(tmp_path / "files.duckdb", facts=None, facts_files=v.facts_files, **args)
     from_frame = load_run(tmp_path / "frame.duckdb", facts=loadable, **args)
+    args["documents"] = None
+    from_files = load_run(
+        tmp_path / "files.duckdb",
+        facts=None,
+        facts_files=v.facts_files,
+        documents_files=sorted(spill.root.glob("documents-*.parquet")),
+        exclude_documents={"p9"},
+        **args,
+    )
     assert from_files == from_frame and from_files["facts_loaded"] == loadable.height
 
-    def table(db):
+    def table(db, sql):
         con = duckdb.connect(str(db), read_only=True)
         try:
-            return con.sql("SELECT * EXCLUDE (org_id) FROM facts ORDER BY fact_id").fetchall()
+            return con.sql(sql).fetchall()
         finally:
             con.close()
 
-    assert table(tmp_path / "files.duckdb") == table(tmp_path / "frame.duckdb")
+    for sql in (
+        "SELECT * EXCLUDE (org_id) FROM facts ORDER BY fact_id",
+        "SELECT * EXCLUDE (first_seen_run, loaded_run) FROM documents ORDER BY doc_id",
+    ):
+        assert table(tmp_path / "files.duckdb", sql) == table(tmp_path / "frame.duckdb", sql)
+    assert "p9" not in {
+        r[0] for r in table(tmp_path / "files.duckdb", "SELECT doc_id FROM documents")
+    }
 
 
 def test_unchanged_rules_leave_the_stored_suite_alone(tmp_path):

@@ -108,10 +108,15 @@ def load_task(
 ) -> dict:  # fmt: skip
     from vnreport.warehouse.load import load_run
 
+    doc_files = sorted(spill.root.glob("documents-*.parquet"))
     return load_run(
         Path(warehouse),
         run=run,
-        documents=spill.frame("documents", exclude=dropped).sort("doc_id"),
+        # read from the spill by DuckDB in the load's transaction: the run's texts are
+        # never in memory at once
+        documents=None if doc_files else spill.frame("documents"),
+        documents_files=doc_files,
+        exclude_documents=dropped,
         reports=validation.reports,
         facts=validation.facts,
         facts_files=validation.facts_files,

@@ -110,7 +110,7 @@ def _check_batch(
         if dup.height:
             raise LoadError(f"{name}: duplicate {key}: {_names(dup[key].to_list())}")
     for col in ("source", "uri", "content_hash", "text", "extractor_version"):
-        bad = documents.filter(pl.col(col).is_null())
+        bad = documents.filter(pl.col(_text_or_len(documents, col)).is_null())
         if bad.height:
             raise LoadError(f"documents {_names(bad['doc_id'])}: {col} is missing")
     batch = set(documents["doc_id"].to_list())
@@ -127,7 +127,7 @@ def _check_batch(
         if n:
             bad = facts.filter(pl.col(col).is_null())
             raise LoadError(f"facts of documents {_names(bad['doc_id'])}: {col} is missing")
-    lengths = documents.select("doc_id", pl.col("text").str.len_chars().alias("_len"))
+    lengths = _lengths(documents)
     bad = facts.join(lengths, on="doc_id", how="left").filter(
         (pl.col("start") < 0) | (pl.col("end") < pl.col("start")) | (pl.col("end") > pl.col("_len"))
     )
@@ -136,6 +136,35 @@ def _check_batch(
             f"facts of documents {_names(bad['doc_id'])}: offsets outside the document text "
             f"(e.g. fact {bad['fact_id'][0]}: {bad['start'][0]}..{bad['end'][0]})"
         )
+
+
+def _text_or_len(documents: pl.DataFrame, col: str) -> str:
+    """A document frame read from files carries its text's length (`_len`), not the text."""
+    return "_len" if col == "text" and "text" not in documents.columns else col
+
+
+def _lengths(documents: pl.DataFrame) -> pl.DataFrame:
+    if "text" not in documents.columns:
+        return documents.select("doc_id", "_len")
+    return documents.select("doc_id", pl.col("text").str.len_chars().alias("_len"))
+
+
+def _document_files(files: list[str], exclude: list[str]) -> tuple[pl.DataFrame, str]:
+    """Documents in Parquet files: every column but the text (with its length instead),
+    for the checks, and the SQL that reads them whole, for the load."""
+    lazy = pl.scan_parquet(files)
+    if exclude:
+        lazy = lazy.filter(~pl.col("doc_id").is_in(exclude))
+    names = lazy.collect_schema().names()
+    light = lazy.select(
+        *[pl.col(c) if c in names else pl.lit(None).alias(c) for c in DOCUMENT_COLUMNS
+          if c != "text"],
+        pl.col("text").str.len_chars().alias("_len"),
+    ).collect(engine="streaming")  # fmt: skip
+    quoted = ", ".join("'" + e.replace("'", "''") + "'" for e in exclude)
+    where = f" WHERE doc_id NOT IN ({quoted})" if exclude else ""
+    cols = ", ".join(f'"{c}"' if c in names else f'NULL AS "{c}"' for c in DOCUMENT_COLUMNS)
+    return light, f"SELECT {cols} FROM {_parquet(files)}{where}"
 
 
 def _check_dates(con, table: str, checks: tuple[tuple[str, str], ...]) -> None:
@@ -197,6 +226,8 @@ def load_run(
     fetch_state: list[dict] | None = None,
     lock_timeout: float = 600.0,
     facts_files: list[str | Path] | None = None,
+    documents_files: list[str | Path] | None = None,
+    exclude_documents: list[str] | set[str] = (),
 ) -> dict[str, int]:
     """Load one run in one transaction; returns what changed, by table.
 
@@ -205,6 +236,8 @@ def load_run(
     `facts_files`: Parquet files holding the facts (`facts` then adds nothing and
     may be None); DuckDB reads them inside the same transaction, so a run's facts
     never have to be in memory at once. They are checked as a frame is.
+    `documents_files` (with `exclude_documents` left out) does the same for the
+    documents: only their other columns and text lengths are read for the checks.
     """
     from vnreport.warehouse.fetch_state import save_state
 
@@ -216,7 +249,15 @@ def load_run(
         raise LoadError("facts: pass a frame or Parquet files, not both")
     if files:  # the frame checks see no facts, typed as the files are
         facts = pl.DataFrame(schema=pl.read_parquet_schema(files[0]))
-    documents = _conform("documents", documents, DOCUMENT_COLUMNS)
+    doc_sql = None
+    if documents_files:
+        if documents is not None and documents.height:
+            raise LoadError("documents: pass a frame or Parquet files, not both")
+        documents, doc_sql = _document_files(
+            [str(f) for f in documents_files], sorted(set(exclude_documents))
+        )
+    else:
+        documents = _conform("documents", documents, DOCUMENT_COLUMNS)
     reports = _conform("reports", reports, REPORT_COLUMNS)
     facts = _conform("facts", facts, FACT_COLUMNS)
     quarantine = _conform("quarantine", quarantine, QUARANTINE_COLUMNS)
@@ -246,7 +287,10 @@ def load_run(
 
     counts: dict[str, int] = {}
     with db.writer(db_path, lock_timeout=lock_timeout) as con:
-        con.register("_docs_in", _arrow(documents))
+        if doc_sql is not None:
+            con.execute(f"CREATE TEMP VIEW _docs_in AS {doc_sql}")
+        else:
+            con.register("_docs_in", _arrow(documents))
         con.register("_reports_in", _arrow(reports))
         con.register("_quarantine_in", _arrow(quarantine))
         con.register("_dq_in", _arrow(dq_results))
@@ -500,9 +544,7 @@ def _check_fact_files(files: list[str], documents: pl.DataFrame) -> None:
         if missing and con.execute(f"SELECT count(*) FROM {_parquet(files)}").fetchall()[0][0]:
             raise LoadError(f"facts: required columns missing: {', '.join(missing)}")
         con.execute(f"CREATE TEMP VIEW f AS {_fact_select(files, con)}")
-        con.register(
-            "d", _arrow(documents.select("doc_id", pl.col("text").str.len_chars().alias("_len")))
-        )
+        con.register("d", _arrow(_lengths(documents)))
         n = con.execute("SELECT count(*) FROM f WHERE fact_id IS NULL").fetchall()[0][0]
         if n:
             raise LoadError(f"facts: {n} rows without fact_id")
