@@ -133,6 +133,7 @@ def test_money_per_person_month():
         "https://example.vn/tin-tuc/6664457-dang-uy.html",
         "cách mạng công nghiệp 4.0",
         "lúc 8h30 và 14 giờ 30",
+        "Trong năm Công ty đã hoàn thành kế hoạch",  # the year, then a clause
     ],
 )
 def test_not_quantities(text):
@@ -199,3 +200,16 @@ def test_nfc_map_offsets(text):
     if index is not None:
         assert len(index) == len(nfc) + 1
         assert all(0 <= i <= len(text) for i in index)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("thành lập mười bốn công đoàn cơ sở", 14),
+        ("trao hơn ba ngàn phần quà cho công nhân", 3000),
+        ("công nhận năm sáng kiến", 5),
+    ],
+)
+def test_spelled_counts_of_more_nouns(text, value):
+    (q,) = find_quantities(text)
+    assert q.value == value and q.words

@@ -567,7 +567,8 @@ def _tokens(text: str) -> list[tuple[int, int, float, float | None, bool]]:
 WORD_COUNT_NOUNS_RE = re.compile(
     r"[\s\u00a0]+(?:chi bộ|đảng bộ|đảng viên|tổ chức|đơn vị|doanh nghiệp|tập thể|cá nhân|"
     r"quần chúng|đồng chí|cuộc|lớp|đoàn|người|lao động|công nhân|học viên|đại biểu|chỉ tiêu|"
-    r"công ty|hội viên|đoàn viên|cán bộ|hộ|suất|căn|nhà|chương trình|lượt|đợt|trường hợp)(?!\w)",
+    r"công ty|hội viên|đoàn viên|cán bộ|hộ|suất|căn|nhà|chương trình|lượt|đợt|trường hợp|"
+    r"công đoàn|chi đoàn|phần quà|suất quà|dự án|sáng kiến|mô hình|đề tài)(?!\w)",
     re.I,
 )
 
@@ -583,11 +584,16 @@ def _word_number_counts(text: str, start: int, end: int) -> bool:
         return False  # `một` is `a`, except as the count of what was set up or admitted
     if words[0] in ("mốt", "lăm", "nhăm", "tư", "linh", "lẻ", "mươi", "chục", "trăm", *SCALES):
         return False  # `hàng trăm lao động` is no count
-    if not WORD_COUNT_NOUNS_RE.match(text, end):
+    noun = WORD_COUNT_NOUNS_RE.match(text, end)
+    if not noun:
         # `từ bốn lên năm chi bộ`: the first number counts the noun of the second
         m2 = WORD_RISE_RE.match(text, end)
-        if not (m2 and WORD_COUNT_NOUNS_RE.match(text, m2.end())):
+        noun = WORD_COUNT_NOUNS_RE.match(text, m2.end()) if m2 else None
+        if not noun:
             return False
+    head = noun.group().lstrip()
+    if words == ["năm"] and head[:1].isupper() and not head.split()[0].isupper():
+        return False  # `trong năm Công ty đã ...`: the year, then a clause about the company
     before = text[max(0, start - 12) : start].lower()
     return not COUNTING_WORD_BEFORE_RE.search(before)
 
