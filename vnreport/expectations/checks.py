@@ -266,17 +266,43 @@ def _group_key(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _by_body(sub: pl.DataFrame) -> list[list[tuple[int, str, float]]]:
+    """`sub`'s rows as (row, metric, value), grouped by document, subject and period.
+
+    One pass in Python over the few facts these checks look at: a Polars filter per
+    group and metric costs more than the whole check once a run has thousands of
+    documents. Rows keep their input order within a group.
+    """
+    groups: dict[tuple, list[tuple[int, str, float]]] = {}
+    for row, doc, subject, period, metric, value in sub.select(
+        "_row", "doc_id", "_subject", "_period", "metric", "value"
+    ).iter_rows():
+        groups.setdefault((doc, subject, period), []).append((row, metric, value))
+    return list(groups.values())
+
+
+def _values(group: list[tuple[int, str, float]], metric: str) -> list[float]:
+    return [v for _, m, v in group if m == metric]
+
+
+def _max(values: list[float]) -> float:
+    """The largest value ignoring NaN, as Polars' max does (NaN when there is nothing else)."""
+    return max((v for v in values if v == v), default=math.nan)
+
+
+def _gt(a: float, b: float) -> bool:
+    """a > b as Polars compares floats: NaN is above every number."""
+    return a > b or (a != a and b == b)
+
+
 def parts_sum_to_total(facts: pl.DataFrame, **_) -> pl.DataFrame:
     """Grassroots committees + grassroots cells = grassroots organizations, when all are stated."""
     rows = []
     org = _group_key(facts.filter((pl.col("scope") == "org") & pl.col("value").is_not_null()))
     for total, (part_a, part_b) in PARTS_OF.items():
         sub = org.filter(pl.col("metric").is_in([total, part_a, part_b]))
-        for _, grp in sub.group_by(["doc_id", "_subject", "_period"]):
-            by_metric = {
-                m: grp.filter(pl.col("metric") == m)["value"].to_list()
-                for m in (total, part_a, part_b)
-            }
+        for grp in _by_body(sub):
+            by_metric = {m: _values(grp, m) for m in (total, part_a, part_b)}
             if not all(by_metric.values()):
                 continue
             ok = any(
@@ -291,7 +317,7 @@ def parts_sum_to_total(facts: pl.DataFrame, **_) -> pl.DataFrame:
                     f"{_fmt(by_metric[part_a][0] + by_metric[part_b][0])} but {total} is "
                     + ", ".join(_fmt(v) for v in by_metric[total])
                 )
-            rows.extend((r, ok, why) for r in grp["_row"].to_list())
+            rows.extend((r, ok, why) for r, _, _ in grp)
     return _result(rows)
 
 
@@ -307,21 +333,22 @@ def members_per_cell(facts: pl.DataFrame, **_) -> pl.DataFrame:
     org = _group_key(facts.filter((pl.col("scope") == "org") & pl.col("value").is_not_null()))
     structure = ["party_members", "party_cells", "grassroots_party_committees"]
     sub = org.filter(pl.col("metric").is_in([*structure, "grassroots_party_orgs"]))
-    for _, grp in sub.group_by(["doc_id", "_subject", "_period"]):
-        members = grp.filter(pl.col("metric") == "party_members")["value"].to_list()
-        cells = grp.filter(pl.col("metric") == "party_cells")["value"].to_list()
-        committees = grp.filter(pl.col("metric") == "grassroots_party_committees")["value"]
-        orgs = grp.filter(pl.col("metric") == "grassroots_party_orgs")["value"]
-        if not members or not cells or (committees > 0).any() or (orgs > 0).any():
+    for grp in _by_body(sub):
+        members = _values(grp, "party_members")
+        cells = _values(grp, "party_cells")
+        committees = _values(grp, "grassroots_party_committees")
+        orgs = _values(grp, "grassroots_party_orgs")
+        if not members or not cells or any(_gt(v, 0) for v in committees + orgs):
             continue
-        grp = grp.filter(pl.col("metric").is_in(["party_members", "party_cells"]))
         ok = any(c > 0 and lo <= m / c <= hi for m, c in product(members, cells))
         why = None
         if not ok:
             m, c = members[0], cells[0]
             ratio = f"{m / c:,.0f}".replace(",", ".") if c > 0 else "∞"
             why = f"{_fmt(m)} members in {_fmt(c)} cells is {ratio} per cell (expected {lo}–{hi})"
-        rows.extend((r, ok, why) for r in grp["_row"].to_list())
+        rows.extend(
+            (r, ok, why) for r, metric, _ in grp if metric in ("party_members", "party_cells")
+        )
     return _result(rows)
 
 
@@ -425,23 +452,21 @@ def money_order(facts: pl.DataFrame, **_) -> pl.DataFrame:
     org = _group_key(facts.filter((pl.col("scope") == "org") & pl.col("value").is_not_null()))
     for whole, part in MONEY_ORDER:
         sub = org.filter(pl.col("metric").is_in([whole, part]))
-        for _, grp in sub.group_by(["doc_id", "_subject", "_period"]):
-            wholes = grp.filter(pl.col("metric") == whole)
-            parts = grp.filter(pl.col("metric") == part)
-            if wholes.is_empty() or parts.is_empty():
+        for grp in _by_body(sub):
+            wholes = [(r, v) for r, m, v in grp if m == whole]
+            parts = [(r, v) for r, m, v in grp if m == part]
+            if not wholes or not parts:
                 continue
-            top = wholes["value"].max()
-            bad_parts = parts.filter(pl.col("value") > top)
-            ok = bad_parts.is_empty()
+            top = _max([v for _, v in wholes])
+            bad_parts = [(r, v) for r, v in parts if _gt(v, top)]
+            ok = not bad_parts
             why = None
             if not ok:
                 why = (
-                    f"{part} {_fmt(bad_parts['value'].max())} exceeds {whole} {_fmt(top)} "
-                    "stated in the same report"
+                    f"{part} {_fmt(_max([v for _, v in bad_parts]))} exceeds {whole} "
+                    f"{_fmt(top)} stated in the same report"
                 )
-            flagged = wholes["_row"].to_list() + (
-                bad_parts["_row"].to_list() if not ok else parts["_row"].to_list()
-            )
+            flagged = [r for r, _ in wholes] + [r for r, _ in (bad_parts if not ok else parts)]
             for r in flagged:
                 prev = rows.get(r)
                 if prev is None or prev[0]:
