@@ -20,6 +20,9 @@ import polars as pl
 from vnreport.records import Failure
 from vnreport.warehouse import db, orgs
 
+# DuckDB's memory for one load (its default is most of the machine's RAM).
+LOAD_MEMORY_LIMIT = "512MB"
+
 
 class LoadError(ValueError):
     """A batch cannot be loaded as given; the message names the documents and the reason."""
@@ -287,6 +290,9 @@ def load_run(
 
     counts: dict[str, int] = {}
     with db.writer(db_path, lock_timeout=lock_timeout) as con:
+        # A run's facts and texts are read from Parquet: past this DuckDB spills to disk
+        # rather than growing with the run.
+        con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
         if doc_sql is not None:
             con.execute(f"CREATE TEMP VIEW _docs_in AS {doc_sql}")
         else:
