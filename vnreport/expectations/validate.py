@@ -74,7 +74,7 @@ POLARS_TYPES = {"str": pl.Utf8, "float": pl.Float64, "int": pl.Int64, "list": pl
 
 
 # Rows (facts + reports) per validation chunk: memory is bounded by the chunk, not the run.
-CHUNK_ROWS = 40_000
+CHUNK_ROWS = 20_000
 
 
 @dataclass
