@@ -581,6 +581,10 @@ class Furniture:
         )
 
 
+# Bumped whenever the pages a seed gives change, so cached corpora are rebuilt.
+GENERATOR_VERSION = 2
+
+
 def generate(out: Path, pages: int, *, seed: int = 7, text_share: float = 0.1) -> list[Path]:
     """Write `pages` files under `out` (sharded in folders of 1,000); returns their paths."""
     out = Path(out)

@@ -69,9 +69,9 @@ def _children_cpu() -> float:
 
 def corpus(out: Path, pages: int) -> Path:
     """N generated pages (cached under bench/out by size) and the real pages, as one folder."""
-    from corpus import generate
+    from corpus import GENERATOR_VERSION, generate
 
-    folder = out / f"corpus-{pages}"
+    folder = out / f"corpus-{pages}-v{GENERATOR_VERSION}"
     marker = folder / ".complete"
     if not marker.exists():
         shutil.rmtree(folder, ignore_errors=True)
@@ -239,9 +239,10 @@ from vnreport.transforms.extract import EXTRACTOR_VERSION
 from vnreport.warehouse.load import known_documents, fact_history, load_run
 from vnreport.expectations.validate import validate_spill, summary_markdown
 from vnreport import paths
+from vnreport.reports import write_reports
 
 def plain(config, warehouse, batch_size):
-    # the flow's steps as plain calls: same functions, same order, no Prefect
+    # the flow's steps as plain calls: same functions, same order (reports included), no Prefect
     warehouse = str(Path(warehouse).resolve()); Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     run_id = "plain-" + str(time.time_ns())
     run = {{"run_id": run_id, "status": "completed", "extractor_version": EXTRACTOR_VERSION}}
@@ -264,6 +265,7 @@ def plain(config, warehouse, batch_size):
     load_run(Path(warehouse), run=run, documents=spill.frame("documents", exclude=dropped).sort("doc_id"),
              reports=v.reports, facts=v.facts, facts_files=v.facts_files, quarantine=v.quarantine, dq_results=v.dq_results,
              failures=failures + spill.failures, fetch_state=[])
+    write_reports(Path(warehouse), paths.reports_dir(Path(warehouse)), run_id=run_id)
     __import__("shutil").rmtree(tmp, ignore_errors=True)
     return run
 
