@@ -879,6 +879,49 @@ def _run_names(run_id: str, n: int) -> list[str]:
     return [f"{run_id}-part-{i + 1:03d}-of-{n:03d}" for i in range(n)]
 
 
+def _check_chunk(
+    rows: pl.DataFrame,
+    *,
+    record_type: str,
+    key: str,
+    columns: Mapping[str, str],
+    chunk_checks: list,
+    definition,
+    rules_by_name: dict,
+    totals: _Totals,
+    parameters: dict,
+    run_name: str,
+    descriptions: Mapping[str, str],
+    **check_kwargs,
+) -> tuple[pl.DataFrame, list, list]:
+    """One suite over one chunk's rows: derived checks, Great Expectations, then the split
+    into loadable rows, quarantine and issues; the suite's results are added to `totals`."""
+    checked, whys = checks.apply_checks(_coerce(rows, columns), chunk_checks, **check_kwargs)
+    batch = rows.join(checked.select("_row", *[c.column for c in chunk_checks]), on="_row")
+    batch = batch.sort("_row")
+    del checked
+    entries, by_row = _run_suite(
+        definition,
+        rules_by_name=rules_by_name,
+        batch=batch,
+        whys=whys,
+        parameters=parameters,
+        run_name=run_name,
+        index_columns=["_row"] + ([key] if key in rows.columns else []),
+    )
+    del batch
+    for entry in entries:
+        totals.add(entry)
+    return _split(
+        rows,
+        by_row,
+        record_type=record_type,
+        key=key,
+        run_id=totals.run_id,
+        descriptions=descriptions,
+    )
+
+
 def _validate(
     source: _Source,
     *,
@@ -927,66 +970,40 @@ def _validate(
         )
         # A suite runs on every chunk holding rows for it, and once on an empty run.
         if facts_rows.height or (i == 0 and not source.facts_in):
-            checked, whys = checks.apply_checks(
-                _coerce(facts_rows, suites.FACT_COLUMNS),
-                checks.FACT_CHECKS,
+            kept, q, found = _check_chunk(
+                facts_rows,
+                record_type="fact",
+                key="fact_id",
+                columns=suites.FACT_COLUMNS,
+                chunk_checks=checks.FACT_CHECKS,
+                definition=fact_definition,
+                rules_by_name=fact_rule_map,
+                totals=fact_totals,
+                parameters=parameters,
+                run_name=names[i],
+                descriptions=descriptions,
                 precomputed={"stock_change_across_periods": stock},
                 history=history,
                 today=today,
                 parents=parents,
             )
-            batch = facts_rows.join(
-                checked.select("_row", *[c.column for c in checks.FACT_CHECKS]), on="_row"
-            ).sort("_row")
-            del checked
-            entries, by_row = _run_suite(
-                fact_definition,
-                rules_by_name=fact_rule_map,
-                batch=batch,
-                whys=whys,
-                parameters=parameters,
-                run_name=names[i],
-                index_columns=["_row"] + (["fact_id"] if "fact_id" in facts_rows.columns else []),
-            )
-            del batch
-            for entry in entries:
-                fact_totals.add(entry)
-            kept, q, found = _split(
-                facts_rows,
-                by_row,
-                record_type="fact",
-                key="fact_id",
-                run_id=run_id,
-                descriptions=descriptions,
-            )
             sink.add(kept)
             quarantine["fact"] += q
             issues["fact"] += found
         if reports_rows.height or (i == 0 and not source.reports_in):
-            checked, whys = checks.apply_checks(
-                _coerce(reports_rows, suites.REPORT_COLUMNS), checks.REPORT_CHECKS, today=today
-            )
-            batch = reports_rows.join(
-                checked.select("_row", *[c.column for c in checks.REPORT_CHECKS]), on="_row"
-            ).sort("_row")
-            entries, by_row = _run_suite(
-                report_definition,
-                rules_by_name=report_rule_map,
-                batch=batch,
-                whys=whys,
-                parameters=parameters,
-                run_name=names[i],
-                index_columns=["_row"] + (["doc_id"] if "doc_id" in reports_rows.columns else []),
-            )
-            for entry in entries:
-                report_totals.add(entry)
-            kept, q, found = _split(
+            kept, q, found = _check_chunk(
                 reports_rows,
-                by_row,
                 record_type="report",
                 key="doc_id",
-                run_id=run_id,
+                columns=suites.REPORT_COLUMNS,
+                chunk_checks=checks.REPORT_CHECKS,
+                definition=report_definition,
+                rules_by_name=report_rule_map,
+                totals=report_totals,
+                parameters=parameters,
+                run_name=names[i],
                 descriptions=descriptions,
+                today=today,
             )
             reports_ok.append(kept)
             quarantine["report"] += q
