@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from fixtures.site.server import Site, standard_site
+from fixtures.site.server import standard_portal
 
 pytestmark = pytest.mark.integration
 
@@ -22,10 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def portal():
-    site = Site().start()
-    standard_site(site)
-    yield site
-    site.stop()
+    with standard_portal() as site:
+        yield site
 
 
 def run(config: Path, db: Path, env: dict) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from fixtures.site.server import Site, standard_site
+from fixtures.site.server import standard_portal
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
@@ -35,10 +35,8 @@ PAPERS = ["sample_01_tayhung_2022.html", "sample_03_tayhung_2024q1.txt",
 
 @pytest.fixture(scope="module")
 def portal():
-    site = Site().start()
-    standard_site(site)
-    yield site
-    site.stop()
+    with standard_portal() as site:
+        yield site
 
 
 def env_for(tmp_path: Path, terminal: bool) -> dict:
