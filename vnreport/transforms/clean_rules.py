@@ -210,12 +210,12 @@ def stamp_date(line: str) -> str | None:
     date = parse_date(line)
     if not date:
         return None
-    rest = patterns()["counter_segment"].sub(" ", line)
-    rest = _STAMP_NOISE.sub(" ", rest)
+    no_counters = patterns()["counter_segment"].sub(" ", line)
+    rest = _STAMP_NOISE.sub(" ", no_counters)
     if len(re.sub(r"\W", "", rest)) <= 2:
         return date
     # `05/10/2024 09:12 Lượt xem: 1.587 In bài`: a stamp sharing its line with print or share
-    rest = _STAMP_NOISE_WORDS.sub(" ", patterns()["counter_segment"].sub(" ", line))
+    rest = _STAMP_NOISE_WORDS.sub(" ", no_counters)
     leftover = " ".join(re.sub(r"[^\w\s]", " ", rest).split())
     return date if is_widget(leftover) else None
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 
 from vnreport.records import CleanDoc
@@ -144,11 +145,19 @@ def _title(doc: CleanDoc, text: str) -> str | None:
     return None
 
 
+# A sentence: up to a line break or a full stop followed by a space (`5.420` stays whole).
+SENTENCE_RE = re.compile(r"[^\n.]*(?:\.(?!\s)[^\n.]*)*")
+
+
+def _head_sentences(text: str) -> Iterator[str]:
+    """The sentences of the article's opening, where the meeting is told."""
+    for m in SENTENCE_RE.finditer(text, 0, 4000):
+        yield m.group()
+
+
 def _meeting_sentence(text: str) -> str | None:
     """The first sentence that dates a meeting and says who held it."""
-    head = text[:4000]
-    for m in re.finditer(r"[^\n.]*(?:\.(?!\s)[^\n.]*)*", head):
-        s = m.group()
+    for s in _head_sentences(text):
         if len(s) < 30:
             continue
         v = MEETING_VERB_RE.search(s)
@@ -169,9 +178,7 @@ HELD_ON_RE = re.compile(
 def _held_on_sentence(text: str) -> str | None:
     """The first sentence that says a meeting was held on a day, when no sentence has a
     body holding one (`_meeting_sentence`): it dates the meeting, it names no reporter."""
-    head = text[:4000]
-    for m in re.finditer(r"[^\n.]*(?:\.(?!\s)[^\n.]*)*", head):
-        s = m.group()
+    for s in _head_sentences(text):
         h = HELD_ON_RE.search(s)
         if h and _day_date(s[h.end() - 12 :]):
             return s[h.start() :]
