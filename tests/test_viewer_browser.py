@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from vnreport.reports import write_reports
-from vnreport.reports.run_report import CHART_IDS
+from vnreport.reports.run_report import CHART_IDS, SECTIONS_CACHE, render_sections
 from vnreport.transforms.numbers import find_quantities, parse_number, parse_words
 
 pytestmark = pytest.mark.integration
@@ -156,6 +156,35 @@ def test_pages_are_rewritten_only_when_needed(built):
     rebuilt = write_reports(built["db"], built["out"], rebuild=True)
     (n_docs,) = q(built["db"], "SELECT count(*) FROM documents")[0]
     assert rebuilt["documents_written"] == len(rebuilt["documents"]) == n_docs
+
+
+def test_report_sections_are_reused_until_a_row_changes(built, tmp_path):
+    """A night that changed nothing reuses last night's drawing of the warehouse sections;
+    any changed row draws them again (and the drawing equals one made without the cache)."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built["db"], db)
+    out = tmp_path / "pages"
+    first = write_reports(db, out)
+    (cached,) = (out / SECTIONS_CACHE).glob("sections-*.html")
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert cached.read_text(encoding="utf-8") == render_sections(con)
+    before = cached.stat().st_mtime_ns
+    page = first["run_report"].read_bytes()
+    again = write_reports(db, out)
+    assert [p.name for p in (out / SECTIONS_CACHE).glob("*")] == [cached.name]
+    assert cached.stat().st_mtime_ns == before
+    assert again["run_report"].read_bytes() == page
+
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "UPDATE documents SET title = 'Tiêu đề đã sửa lại' WHERE doc_id = ?", [EXTRA_DOC]
+        )
+    third = write_reports(db, out)
+    (redrawn,) = (out / SECTIONS_CACHE).glob("sections-*.html")
+    assert redrawn.name != cached.name and not cached.exists()
+    assert "Tiêu đề đã sửa lại" in third["run_report"].read_text(encoding="utf-8")
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert redrawn.read_text(encoding="utf-8") == render_sections(con)
 
 
 def test_run_report_counts_and_charts_match_the_warehouse(built, browser):

@@ -423,14 +423,79 @@ def _quarantine_table(held: list[dict]) -> str:
     )
 
 
-def render_run_report(
-    con, run: dict, prev: dict | None, *, out_dir: Path, warehouse, docs: list[dict] | None = None
-) -> str:
-    totals = data.warehouse_totals(con)
+def render_sections(con, *, docs: list[dict] | None = None) -> str:
+    """Everything below the run's own header: what the warehouse holds, not what the run did."""
     held = data.held_quarantine(con)
     ratios = data.ratio_facts(con) + data.quarantined_ratios(held)
     ratios = order_ratios(ratios)
     charts_html, n_bad = _charts(con, ratios, data.dq_history(con))
+    return f"""
+<h2 id="growth-h">Which organizations grew</h2>
+<p class="meta">First and latest reported value of each organization's own stock figures.</p>
+{_growth_table(data.growth(con))}
+{charts_html}
+<h2 id="disagree-h">Stated percentages that disagree with their X/Y ({n_bad})</h2>
+{_disagree_table(ratios)}
+<h2 id="newest-h">Newest report per organization</h2>
+{_newest_table(con, data.newest_reports(con))}
+<h2 id="documents-h">Documents</h2>
+<p class="meta">Open a document to see every number highlighted where it was read.</p>
+{_documents_table(docs if docs is not None else data.documents(con))}
+<h2 id="quarantine-h">Held in quarantine ({len(held)})</h2>
+{_quarantine_table(held)}
+"""
+
+
+# What the sections are drawn by: a change to any of these files makes cached sections stale.
+_SECTION_SOURCES = ("run_report.py", "charts.py", "data.py", "page.py", "provenance.py")
+SECTIONS_CACHE = ".sections"
+
+
+def sections_key(con) -> str:
+    """A digest of every row the sections read, and of the code that draws them."""
+    import hashlib
+
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in _SECTION_SOURCES:
+        h.update((here / name).read_bytes())
+    h.update((here.parent / "warehouse" / "sql" / "views.sql").read_bytes())
+    sql = (here / "sections_digest.sql").read_text(encoding="utf-8")
+    h.update(repr(con.execute(sql).fetchall()).encode())
+    return h.hexdigest()[:32]
+
+
+def cached_sections(con, out_dir: Path, *, docs: list[dict] | None = None) -> str:
+    """The sections, rendered again only when the warehouse's rows changed since last time.
+
+    A night on which nothing was new or changed loads nothing, so its report's sections
+    are those of the night before; redrawing them cost most of such a run. The cache
+    (one file beside the reports) is a rendering of the same rows by the same code,
+    never a different page.
+    """
+    cache = out_dir / SECTIONS_CACHE
+    path = cache / f"sections-{sections_key(con)}.html"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    html = render_sections(con, docs=docs)
+    for old in cache.glob("sections-*.html"):
+        old.unlink(missing_ok=True)
+    write_text(path, html)
+    return html
+
+
+def render_run_report(
+    con,
+    run: dict,
+    prev: dict | None,
+    *,
+    out_dir: Path,
+    warehouse,
+    docs: list[dict] | None = None,
+    sections: str | None = None,
+) -> str:
+    """The report page of `run`; `sections` (from `cached_sections`) saves drawing them."""
+    totals = data.warehouse_totals(con)
     docs_link = file_href(run.get("data_docs_index"), out_dir)
     summary = Path(warehouse).resolve().parent / "dq" / "summary.html"
     links = []
@@ -451,6 +516,8 @@ def render_run_report(
             )
             + "</tbody></table>"
         )
+    if sections is None:
+        sections = render_sections(con, docs=docs)
     body = f"""
 <nav class="top"><a href="#counts">counts</a><a href="#growth-h">growth</a>
 <a href="#charts">charts</a><a href="#disagree-h">disagreeing %</a>
@@ -465,21 +532,7 @@ def render_run_report(
 <p class="meta">Every underlined number and every chart point links to the sentence it was read
 from, highlighted in its document.</p>
 {_cards(run, prev, totals)}
-{failed_html}
-<h2 id="growth-h">Which organizations grew</h2>
-<p class="meta">First and latest reported value of each organization's own stock figures.</p>
-{_growth_table(data.growth(con))}
-{charts_html}
-<h2 id="disagree-h">Stated percentages that disagree with their X/Y ({n_bad})</h2>
-{_disagree_table(ratios)}
-<h2 id="newest-h">Newest report per organization</h2>
-{_newest_table(con, data.newest_reports(con))}
-<h2 id="documents-h">Documents</h2>
-<p class="meta">Open a document to see every number highlighted where it was read.</p>
-{_documents_table(docs if docs is not None else data.documents(con))}
-<h2 id="quarantine-h">Held in quarantine ({len(held)})</h2>
-{_quarantine_table(held)}
-"""
+{failed_html}{sections}"""
     return render(f"vnreport run {run['run_id']}", body, warehouse=warehouse, body_class="run")
 
 
@@ -512,7 +565,10 @@ def write_reports(
             if rebuild or doc_id in touched or not provenance.is_current(path)
         ]
         provenance.write_documents(con, todo, out_dir, warehouse=db_path)
-        html = render_run_report(con, run, prev, out_dir=out_dir, warehouse=db_path, docs=doc_rows)
+        sections = cached_sections(con, out_dir, docs=doc_rows)
+        html = render_run_report(
+            con, run, prev, out_dir=out_dir, warehouse=db_path, sections=sections
+        )
     finally:
         con.close()
     report = write_text(out_dir / f"run-{run['run_id']}.html", html)
