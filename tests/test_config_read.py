@@ -97,6 +97,19 @@ def test_symlink_out_of_the_folder_is_a_recorded_failure(tmp_path):
     assert failures[0].stage == "read"
 
 
+def test_files_behind_a_linked_folder_are_not_read(tmp_path):
+    """Only links to files are resolved; the walk never enters a linked folder at all."""
+    write(tmp_path / "outside" / "secret.html", "<p>mật khẩu</p>")
+    folder = tmp_path / "src"
+    write(folder / "ok.txt", "Báo cáo")
+    os.symlink(tmp_path / "outside", folder / "linked")
+    inside = write(folder / "sub" / "real.txt", "Báo cáo quý")
+    os.symlink(inside, folder / "alias.txt")  # a link that stays inside is read
+    items = list(iter_folder(folder, "s"))
+    assert sorted(i.doc_id for i in items if isinstance(i, RawDoc)) == ["alias", "ok", "real"]
+    assert not [i for i in items if isinstance(i, Failure)]
+
+
 def test_missing_folder_is_a_recorded_failure(tmp_path):
     (item,) = list(iter_folder(tmp_path / "missing", "s"))
     assert isinstance(item, Failure) and "does not exist" in item.reason
