@@ -95,3 +95,49 @@ def test_canonical_name_is_complete_and_names_the_company_not_its_party_body():
     company = r.resolve(Mention("Đảng bộ Công ty CP Xi măng Bỉm Sơn", "Thanh Hóa", None))
     r.resolve(Mention("Công ty cổ phần Xi măng Bỉm Sơn", "Thanh Hóa", "Bỉm Sơn"))
     assert r.orgs[company].canonical_name == "Công ty cổ phần Xi măng Bỉm Sơn"
+
+
+def test_loads_store_new_and_improved_organizations_and_each_alias_once(tmp_path):
+    """Two loads into a real warehouse: the second improves an organization (its row is
+    replaced, not duplicated) and adds only the aliases it has not seen."""
+    from vnreport.warehouse import db
+    from vnreport.warehouse.orgs import resolve_into
+
+    path = tmp_path / "warehouse.duckdb"
+    with db.writer(path) as con:
+        first, counts = resolve_into(
+            con,
+            [
+                Mention("ĐUK DN quận", "Hà Nội", None, "a"),
+                Mention("Đảng bộ Công ty X", None, None, "b"),
+            ],
+            run_id="r1",
+        )
+        before = con.execute(
+            "SELECT canonical_name, district FROM organizations WHERE org_id = ?", [first["a"]]
+        ).fetchone()
+    assert counts == {"organizations_added": 2, "aliases_added": 2}
+    assert before == ("Đảng ủy Khối Doanh nghiệp quận", None)
+    with db.writer(path) as con:
+        second, counts = resolve_into(
+            con,
+            [
+                Mention("ĐUK DN quận", "Hà Nội", None, "c"),  # a known alias
+                Mention("Đảng bộ Khối Doanh nghiệp quận Long Biên", "Hà Nội", "Long Biên", "d"),
+            ],
+            run_id="r2",
+        )
+    assert counts == {"organizations_added": 0, "aliases_added": 1}
+    assert second == {"c": first["a"], "d": first["a"]}
+    with db.writer(path) as con:
+        orgs = con.execute(
+            "SELECT org_id, canonical_name, district, first_seen_run FROM organizations "
+            "ORDER BY org_id"
+        ).fetchall()
+        aliases = con.execute(
+            "SELECT alias, org_id, first_doc_id FROM org_aliases ORDER BY 3"
+        ).fetchall()
+    assert len(orgs) == 2
+    improved = next(o for o in orgs if o[0] == first["a"])
+    assert improved[1:] == ("Đảng bộ Khối Doanh nghiệp quận Long Biên", "Long Biên", "r1")
+    assert [a[2] for a in aliases] == ["a", "b", "d"]
