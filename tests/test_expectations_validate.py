@@ -340,8 +340,9 @@ def test_suites_are_generated_from_the_catalog():
     assert rules["facts.range[trade_union_members]"].kwargs["max_value"] == 200000
     assert rules["facts.range[trade_union_members]"].where == ("metric", "trade_union_members")
     assert "facts.range[other]" not in rules
-    pairs = rules["facts.unit_matches_metric"].kwargs["value_pairs_set"]
-    assert ("trade_union_members", "person") in pairs and ("other", "vnd") in pairs
+    pairs = rules["facts.unit_matches_metric"].kwargs["value_set"]
+    assert "trade_union_members:person" in pairs and "other:vnd" in pairs
+    assert "trade_union_members:vnd" not in pairs
     assert rules["facts.metric_in_catalog"].kwargs["value_set"] == sorted(catalog)
     # the project's catalog: one range per metric that states one
     project = {r.name for r in suites.fact_rules(SPECS, run_id="r")}

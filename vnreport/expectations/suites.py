@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from vnreport.expectations import checks
 
 # The agreed frame shapes (see the normalize stage). They are restated here on
@@ -210,6 +212,26 @@ def _fmt_bound(x: float) -> str:
     return f"{x:,.0f}".replace(",", ".") if float(x).is_integer() else f"{x:g}"
 
 
+# The (metric, unit) pair is checked as one derived column: Great Expectations' pair
+# expectation walks a pandas frame row by row, which was a fifth of a validation's time.
+METRIC_UNIT = "metric_unit"
+METRIC_UNIT_SEP = ":"
+
+
+def with_derived_facts(frame: pl.DataFrame) -> pl.DataFrame:
+    """The fact columns the suite checks besides the contract's (null where a part is)."""
+    if {"metric", "unit"} <= set(frame.columns):
+        parts = [
+            pl.col("metric").cast(pl.Utf8),
+            pl.lit(METRIC_UNIT_SEP),
+            pl.col("unit").cast(pl.Utf8),
+        ]
+        expr = pl.concat_str(parts)
+    else:  # the columns rule holds the chunk; nothing to pair
+        expr = pl.lit(None, dtype=pl.Utf8)
+    return frame.with_columns(expr.alias(METRIC_UNIT))
+
+
 def fact_rules(specs: Mapping[str, MetricSpec], *, run_id: str | None = None) -> list[Rule]:
     """Every expectation on the facts frame, generated from the catalog.
 
@@ -239,14 +261,10 @@ def fact_rules(specs: Mapping[str, MetricSpec], *, run_id: str | None = None) ->
         Rule(
             "facts.unit_matches_metric",
             "fail",
-            "unit is the catalog unit of the metric (any unit for `other`).",
-            "ExpectColumnPairValuesToBeInSet",
-            {
-                "column_A": "metric",
-                "column_B": "unit",
-                "value_pairs_set": pairs,
-                "ignore_row_if": "either_value_is_missing",
-            },
+            "unit is the catalog unit of the metric (any unit for `other`): "
+            f"metric{METRIC_UNIT_SEP}unit is one of the catalog's pairs.",
+            "ExpectColumnValuesToBeInSet",
+            {"column": METRIC_UNIT, "value_set": [f"{m}{METRIC_UNIT_SEP}{u}" for m, u in pairs]},
         ),
         Rule(
             "facts.qualifier_known",

@@ -892,13 +892,17 @@ def _check_chunk(
     parameters: dict,
     run_name: str,
     descriptions: Mapping[str, str],
+    derive=None,
     **check_kwargs,
 ) -> tuple[pl.DataFrame, list, list]:
     """One suite over one chunk's rows: derived checks, Great Expectations, then the split
-    into loadable rows, quarantine and issues; the suite's results are added to `totals`."""
+    into loadable rows, quarantine and issues; the suite's results are added to `totals`.
+    `derive` adds the derived columns the suite's expectations read."""
     checked, whys = checks.apply_checks(_coerce(rows, columns), chunk_checks, **check_kwargs)
     batch = rows.join(checked.select("_row", *[c.column for c in chunk_checks]), on="_row")
     batch = batch.sort("_row")
+    if derive is not None:
+        batch = derive(batch)
     del checked
     entries, by_row = _run_suite(
         definition,
@@ -976,6 +980,7 @@ def _validate(
                 key="fact_id",
                 columns=suites.FACT_COLUMNS,
                 chunk_checks=checks.FACT_CHECKS,
+                derive=suites.with_derived_facts,
                 definition=fact_definition,
                 rules_by_name=fact_rule_map,
                 totals=fact_totals,
