@@ -10,7 +10,8 @@ pages of ../shared/bench/article-extraction, when present):
   (clean -> load): pages/s and MB/s of raw input, from this process's CPU time
   (validate: the spill validated as the flow does it, into a Great Expectations
   project that already exists, as on every night but the first; the first
-  validation into a new project is timed apart)
+  validation into a new project is timed apart; its Data Docs are rendered after the
+  load, as the flow's report step does, and timed in their own row outside end to end)
   (`time.process_time`): the machine has 2 cores shared with other jobs, so wall
   time would also measure them; wall time is printed beside it;
 - references: `BeautifulSoup(html, "lxml")` alone and `trafilatura.extract`;
@@ -173,7 +174,7 @@ def stages(files: list[Path], work: Path, *, batch_size: int, trafilatura: bool)
     c0, w0 = _cpu(), time.perf_counter()
     import great_expectations  # noqa: F401
 
-    from vnreport.expectations.validate import validate_spill
+    from vnreport.expectations.validate import build_data_docs, validate_spill
 
     gx_import = (_cpu() - c0, time.perf_counter() - w0)
 
@@ -185,12 +186,13 @@ def stages(files: list[Path], work: Path, *, batch_size: int, trafilatura: bool)
             run_id=run_id,
             dq_root=work / "dq",
             facts_dir=work / f"validated-{n}",
+            build_docs=False,  # as the flow: rendered after the load, timed below
         )
 
     # The first validation into a new Great Expectations project also creates the project,
     # stores the suites and renders their pages; every later night finds them. Timed apart.
     c0, w0 = _cpu(), time.perf_counter()
-    validate(0)
+    build_data_docs(validate(0))
     first = (_cpu() - c0, time.perf_counter() - w0)
     c0, w0 = _cpu(), time.perf_counter()
     validation = validate(1)
@@ -222,6 +224,10 @@ def stages(files: list[Path], work: Path, *, batch_size: int, trafilatura: bool)
         sum(out[k]["cpu_s"] for k in e2e),
         sum(out[k]["wall_s"] for k in e2e),
     )
+    # after the load, as in the flow's report step; not part of clean -> load
+    c0, w0 = _cpu(), time.perf_counter()
+    build_data_docs(validation)
+    record("after load: Data Docs", _cpu() - c0, time.perf_counter() - w0)
     out["_facts"] = {"facts": facts.height, "documents": docs_frame.height}
     return out
 
@@ -237,7 +243,7 @@ from vnreport.config import load_sources
 from vnreport.transforms import batch as batching, discover
 from vnreport.transforms.extract import EXTRACTOR_VERSION
 from vnreport.warehouse.load import known_documents, fact_history, load_run
-from vnreport.expectations.validate import validate_spill, summary_markdown
+from vnreport.expectations.validate import build_data_docs, validate_spill, summary_markdown
 from vnreport import paths
 from vnreport.reports import write_reports
 
@@ -258,13 +264,15 @@ def plain(config, warehouse, batch_size):
     dropped, groups = spill.merge_duplicates()
     if spill.has_records(exclude=dropped):
         v = validate_spill(spill.root, exclude=dropped, run_id=run_id, dq_root=paths.dq_dir(Path(warehouse)),
-                           facts_dir=Path(tmp) / "validated", history=fact_history(Path(warehouse)))
+                           facts_dir=Path(tmp) / "validated", history=fact_history(Path(warehouse)),
+                           build_docs=False)
     else:
         v = batching.nothing_to_validate(spill.frame("facts", exclude=dropped), spill.frame("reports", exclude=dropped))
     run.update(counts); run["summary_md"] = summary_markdown(run, v)
     load_run(Path(warehouse), run=run, documents=spill.frame("documents", exclude=dropped).sort("doc_id"),
              reports=v.reports, facts=v.facts, facts_files=v.facts_files, quarantine=v.quarantine, dq_results=v.dq_results,
              failures=failures + spill.failures, fetch_state=[])
+    build_data_docs(v)
     write_reports(Path(warehouse), paths.reports_dir(Path(warehouse)), run_id=run_id)
     __import__("shutil").rmtree(tmp, ignore_errors=True)
     return run

@@ -65,7 +65,16 @@ def test_first_run_prints_where_the_results_are(two_runs):
     report_line = next(
         line for line in out.splitlines() if line.startswith("data-quality report: ")
     )
-    assert Path(report_line.split(": ", 1)[1]).is_file()
+    index = Path(report_line.split(": ", 1)[1])
+    assert index.is_file()
+    # rendered after the load, the Data Docs still list this run's results for both suites
+    with duckdb.connect(str(two_runs["db"]), read_only=True) as con:
+        run_id, stored = con.execute(
+            "select run_id, data_docs_index from runs order by started_at limit 1"
+        ).fetchone()
+    assert Path(stored) == index
+    page = index.read_text(encoding="utf-8")
+    assert f"validations/facts/{run_id}/" in page and f"validations/reports/{run_id}/" in page
 
 
 def test_every_sample_becomes_a_document_with_facts(two_runs):

@@ -75,6 +75,9 @@ POLARS_TYPES = {"str": pl.Utf8, "float": pl.Float64, "int": pl.Int64, "list": pl
 
 # Rows (facts + reports) per validation chunk: memory is bounded by the chunk, not the run.
 CHUNK_ROWS = 20_000
+# Below this many rows a chunk's objects are few: collecting and trimming costs more
+# (a tenth of a small run's validation) than the memory it would give back.
+RELEASE_MIN_ROWS = 5_000
 
 
 @dataclass
@@ -98,6 +101,8 @@ class Validation:
     facts_files: list[str] = field(default_factory=list)
     facts_ok: int | None = None  # loadable facts (pass + warn); None: facts.height
     facts_warned: int | None = None  # loadable facts with warnings; None: counted in facts
+    # With build_docs=False: what `build_data_docs` needs to render this run's pages later.
+    docs_pending: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.facts_ok is None:
@@ -1013,13 +1018,19 @@ def _validate(
             reports_ok.append(kept)
             quarantine["report"] += q
             issues["report"] += found
+        if facts_rows.height + reports_rows.height >= RELEASE_MIN_ROWS:
+            _release_memory()
         del facts_rows, reports_rows
-        _release_memory()
 
+    pending = {
+        "dq_root": str(dq_root),
+        "run_names": sorted(names),
+        "rebuilt": {FACT_SUITE: fact_new, REPORT_SUITE: report_new},
+    }
     index = None
     if build_docs:
-        index = _build_docs(context, dq_root, set(names), {FACT_SUITE: fact_new,
-                                                         REPORT_SUITE: report_new})  # fmt: skip
+        index = _build_docs(context, dq_root, set(names), pending["rebuilt"])
+        pending = None
 
     def ordered(by_type: dict[str, list[tuple[int, dict]]]) -> list[dict]:
         return [d for t in ("fact", "report") for _, d in sorted(by_type[t], key=lambda x: x[0])]
@@ -1044,9 +1055,36 @@ def _validate(
         facts_files=sink.files,
         facts_ok=sink.ok,
         facts_warned=sink.warned,
+        docs_pending=pending,
     )
-    validation.summary_html = str(write_summary_html({"run_id": run_id}, validation, dq_root))
+    # the summary links the Data Docs index, built now or after the load (build_data_docs)
+    docs = index or (str(data_docs_index(dq_root)) if pending else None)
+    validation.summary_html = str(
+        write_summary_html({"run_id": run_id, "data_docs_index": docs}, validation, dq_root)
+    )
     return validation
+
+
+def data_docs_index(dq_root: Path) -> Path:
+    """Where the Data Docs site's index is (built or not)."""
+    from vnreport.expectations import datadocs
+
+    return Path(dq_root) / "gx" / datadocs.SITE_DIR / "index.html"
+
+
+def build_data_docs(validation: Validation) -> str | None:
+    """The Data Docs of a validation run with build_docs=False; returns the index path.
+
+    The flow renders them after the load, with the run report: they are pages for
+    people, and rendering them is a third of a small run's validation time.
+    """
+    pending = validation.docs_pending
+    if not pending:
+        return validation.data_docs_index
+    dq_root = Path(pending["dq_root"])
+    index = _build_docs(_context(dq_root), dq_root, set(pending["run_names"]), pending["rebuilt"])
+    validation.data_docs_index, validation.docs_pending = index, None
+    return index
 
 
 def _build_docs(

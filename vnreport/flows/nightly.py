@@ -98,6 +98,7 @@ def validate_task(spill: batching.Spill, dropped: set[str], *, run_id: str, ware
         dq_root=paths.dq_dir(Path(warehouse)),
         facts_dir=spill.root.parent / "validated",
         history=history,
+        build_docs=False,  # rendered after the load, with the run report
     )
 
 
@@ -128,16 +129,23 @@ def load_task(
 
 
 @task(name="report", cache_policy=NONE)
-def report_task(warehouse: str, run_id: str) -> dict:
+def report_task(warehouse: str, run_id: str, validation) -> dict:
+    """The pages people read: this run's Data Docs, then the run report and viewer pages."""
+    from vnreport.expectations.validate import build_data_docs
     from vnreport.reports import write_reports
 
+    build_data_docs(validation)
     return write_reports(Path(warehouse), paths.reports_dir(Path(warehouse)), run_id=run_id)
 
 
-def _latest_data_docs(warehouse: str) -> str | None:
-    """A night with nothing to validate builds no Data Docs; point at the last ones built."""
-    index = paths.dq_dir(Path(warehouse)) / "gx" / "uncommitted" / "data_docs" / "local_site"
-    index = index / "index.html"
+def _data_docs(validation, warehouse: str) -> str | None:
+    """The Data Docs index the run links to: the one the report step builds for this run,
+    or on a night with nothing to validate the last one built."""
+    from vnreport.expectations.validate import data_docs_index
+
+    if validation.data_docs_index or validation.docs_pending:
+        return validation.data_docs_index or str(data_docs_index(paths.dq_dir(Path(warehouse))))
+    index = data_docs_index(paths.dq_dir(Path(warehouse)))
     return str(index) if index.exists() else None
 
 
@@ -262,7 +270,7 @@ def nightly(
             facts_quarantined=int(
                 validation.quarantine.filter(validation.quarantine["record_type"] == "fact").height
             ),
-            data_docs_index=validation.data_docs_index or _latest_data_docs(warehouse),
+            data_docs_index=_data_docs(validation, warehouse),
             report_path=str(paths.reports_dir(Path(warehouse)) / f"run-{run['run_id']}.html"),
             status="completed",
             finished_at=_now(),
@@ -273,7 +281,7 @@ def nightly(
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    report_task(warehouse, run["run_id"])
+    report_task(warehouse, run["run_id"], validation)
     create_markdown_artifact(
         markdown=run["summary_md"], key="nightly-run-summary", description="vnreport run summary"
     )
