@@ -14,6 +14,7 @@ of the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -59,6 +60,19 @@ def _perms(num_perm: int) -> list[tuple[int, int]]:
 
 
 _PERMS = _perms(NUM_PERM)
+
+
+@functools.lru_cache(maxsize=4)
+def _perm_arrays(num_perm: int):
+    """The permutations' (a, b) as numpy columns, built once rather than per document."""
+    import numpy as np
+
+    perms = _PERMS if num_perm == NUM_PERM else _perms(num_perm)
+    a = np.array([p[0] for p in perms], dtype=np.uint64)[:, None]
+    b = np.array([p[1] for p in perms], dtype=np.uint64)[:, None]
+    return a, b
+
+
 _MASK64 = (1 << 64) - 1
 
 
@@ -72,11 +86,12 @@ def signature(shingle_set: set[int], num_perm: int = NUM_PERM) -> tuple[int, ...
     except ImportError:  # pragma: no cover - numpy ships with the pinned stack
         return tuple(min(((a * x + b) & _MASK64) >> 32 for x in shingle_set) for a, b in perms)
     xs = np.fromiter(shingle_set, dtype=np.uint64, count=len(shingle_set))
-    a = np.array([p[0] for p in perms], dtype=np.uint64)[:, None]
-    b = np.array([p[1] for p in perms], dtype=np.uint64)[:, None]
+    a, b = _perm_arrays(num_perm)
     with np.errstate(over="ignore"):
-        hashed = (a * xs[None, :] + b) >> np.uint64(32)
-    return tuple(int(v) for v in hashed.min(axis=1))
+        hashed = np.multiply(a, xs[None, :])  # one (num_perm, n) array, updated in place
+        hashed += b
+        hashed >>= np.uint64(32)
+    return tuple(hashed.min(axis=1).tolist())
 
 
 @dataclass(frozen=True)
