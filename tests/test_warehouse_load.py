@@ -270,3 +270,46 @@ def test_catalog_is_mirrored_into_metric_catalog(wh):
     rows = _rows(wh, "SELECT unit FROM metric_catalog WHERE code = 'party_members'")
     assert rows == [("person",)]
     assert _rows(wh, "SELECT max(version) FROM schema_version") == [(db.SCHEMA_VERSION,)]
+
+
+def test_texts_larger_than_the_load_memory_limit_load_and_reload(tmp_path, monkeypatch):
+    """A run's texts, read from Parquet, may exceed DuckDB's memory limit many times over:
+    new documents stream in, and changed ones are replaced, keeping when they were first seen."""
+    from vnreport.warehouse import load as load_mod
+
+    monkeypatch.setattr(load_mod, "LOAD_MEMORY_LIMIT", "64MB")
+    base = batch(corpus(), "run-1")
+    n = 8000  # about 100 MB of text
+    para = "Đảng bộ đã lãnh đạo hoàn thành các chỉ tiêu, kết nạp đảng viên mới đạt kế hoạch. "
+
+    def docs(version: str) -> pl.DataFrame:
+        ids = [f"bulk_{i:05d}" for i in range(n)]
+        texts = [f"{d} {version} " + para * 150 for d in ids]
+        return pl.DataFrame(
+            {
+                "doc_id": ids, "source": "bulk", "uri": [f"/data/bulk/{d}.txt" for d in ids],
+                "content_hash": [f"{version}-{d}" for d in ids], "title": None,
+                "published_date": None, "site": None, "text": texts,
+                "text_length": [len(t) for t in texts], "extractor_version": "t",
+                "fetched_at": None,
+            },
+            schema=base.documents.schema,
+        )  # fmt: skip
+
+    path = tmp_path / "warehouse.duckdb"
+    for run_id, version in (("run-1", "v1"), ("run-2", "v2")):
+        files = []
+        frame = docs(version)
+        for i in range(0, n, 500):
+            files.append(tmp_path / f"{run_id}-documents-{i:05d}.parquet")
+            frame.slice(i, 500).write_parquet(files[-1])
+        kwargs = batch([], run_id).kwargs() | {"documents": None, "documents_files": files}
+        counts = load_run(path, **kwargs)
+        key = "documents_new" if run_id == "run-1" else "documents_changed"
+        assert counts[key] == n
+    rows = _rows(
+        path,
+        "SELECT count(*), count(DISTINCT doc_id), min(first_seen_run), min(loaded_run), "
+        "sum(CASE WHEN text LIKE '% v2 %' THEN 1 ELSE 0 END) FROM documents",
+    )
+    assert rows == [(n, n, "run-1", "run-2", n)]

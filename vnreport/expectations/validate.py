@@ -27,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from vnreport import memory
 from vnreport.expectations import checks, suites
 from vnreport.expectations.summary import summary_markdown, write_summary_html
 
@@ -863,20 +864,6 @@ class _FactSink:
         return pl.concat(self.frames, how="vertical").sort("_row").drop("_row")
 
 
-def _release_memory() -> None:
-    """Hand the memory a chunk's pandas and Great Expectations objects used back to the OS.
-
-    Freed Python memory otherwise stays in the process (glibc keeps it for reuse),
-    so the load that follows would add DuckDB's memory on top of validation's peak.
-    """
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def _run_names(run_id: str, n: int) -> list[str]:
     """One validation result per chunk, named after the run and the chunk."""
     if n <= 1:
@@ -1019,7 +1006,7 @@ def _validate(
             quarantine["report"] += q
             issues["report"] += found
         if facts_rows.height + reports_rows.height >= RELEASE_MIN_ROWS:
-            _release_memory()
+            memory.release()
         del facts_rows, reports_rows
 
     pending = {

@@ -33,7 +33,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 
-from vnreport import paths, progress  # noqa: E402
+from vnreport import memory, paths, progress  # noqa: E402
 from vnreport.config import load_sources  # noqa: E402
 from vnreport.records import Failure  # noqa: E402
 from vnreport.transforms import batch as batching  # noqa: E402
@@ -109,6 +109,7 @@ def load_task(
 ) -> dict:  # fmt: skip
     from vnreport.warehouse.load import load_run
 
+    memory.release()  # what validation freed, before DuckDB takes its buffers
     doc_files = sorted(spill.root.glob("documents-*.parquet"))
     return load_run(
         Path(warehouse),

@@ -21,7 +21,7 @@ from vnreport.records import Failure
 from vnreport.warehouse import db, orgs
 
 # DuckDB's memory for one load (its default is most of the machine's RAM).
-LOAD_MEMORY_LIMIT = "512MB"
+LOAD_MEMORY_LIMIT = "384MB"
 
 
 class LoadError(ValueError):
@@ -343,16 +343,20 @@ def _load(
         "WHERE i.source NOT IN (SELECT name FROM sources)",
         [run_id],
     ).fetchall()[0][0]
+    # Changed documents are deleted and inserted again: an upsert (INSERT OR REPLACE) keeps
+    # the whole input in memory, which for 100,000 texts is past the load's memory limit.
     con.execute(
-        "INSERT OR REPLACE INTO documents (doc_id, source, uri, content_hash, title, "
+        "DELETE FROM documents WHERE doc_id IN (SELECT doc_id FROM _batch WHERE status = 'changed')"
+    )
+    con.execute(
+        "INSERT INTO documents (doc_id, source, uri, content_hash, title, "
         "published_date, site, text, text_length, extractor_version, fetched_at, "
         "first_seen_run, loaded_run) "
         "SELECT i.doc_id, i.source, i.uri, i.content_hash, i.title, "
         "CAST(i.published_date AS DATE), i.site, i.text, "
         "coalesce(i.text_length, length(i.text)), i.extractor_version, "
         "CAST(i.fetched_at AS TIMESTAMPTZ), coalesce(b.first_seen_run, $run), $run "
-        "FROM _docs_in i JOIN _batch b USING (doc_id) WHERE b.status <> 'unchanged' "
-        "ORDER BY i.doc_id",
+        "FROM _docs_in i JOIN _batch b USING (doc_id) WHERE b.status <> 'unchanged'",
         {"run": run_id},
     )
 
