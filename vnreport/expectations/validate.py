@@ -105,6 +105,13 @@ class Validation:
     # With build_docs=False: what `build_data_docs` needs to render this run's pages later.
     docs_pending: dict[str, Any] | None = None
 
+    @property
+    def docs_index(self) -> str | None:
+        """The Data Docs index of this run: built, or to be built by `build_data_docs`."""
+        if self.data_docs_index or not self.docs_pending:
+            return self.data_docs_index
+        return str(data_docs_index(Path(self.docs_pending["dq_root"])))
+
     def __post_init__(self) -> None:
         if self.facts_ok is None:
             self.facts_ok = self.facts.height
@@ -1005,9 +1012,10 @@ def _validate(
             reports_ok.append(kept)
             quarantine["report"] += q
             issues["report"] += found
-        if facts_rows.height + reports_rows.height >= RELEASE_MIN_ROWS:
-            memory.release()
+        large = facts_rows.height + reports_rows.height >= RELEASE_MIN_ROWS
         del facts_rows, reports_rows
+        if large:
+            memory.release()
 
     pending = {
         "dq_root": str(dq_root),
@@ -1044,11 +1052,8 @@ def _validate(
         facts_warned=sink.warned,
         docs_pending=pending,
     )
-    # the summary links the Data Docs index, built now or after the load (build_data_docs)
-    docs = index or (str(data_docs_index(dq_root)) if pending else None)
-    validation.summary_html = str(
-        write_summary_html({"run_id": run_id, "data_docs_index": docs}, validation, dq_root)
-    )
+    run = {"run_id": run_id, "data_docs_index": validation.docs_index}
+    validation.summary_html = str(write_summary_html(run, validation, dq_root))
     return validation
 
 

@@ -144,8 +144,8 @@ def _data_docs(validation, warehouse: str) -> str | None:
     or on a night with nothing to validate the last one built."""
     from vnreport.expectations.validate import data_docs_index
 
-    if validation.data_docs_index or validation.docs_pending:
-        return validation.data_docs_index or str(data_docs_index(paths.dq_dir(Path(warehouse))))
+    if validation.docs_index:
+        return validation.docs_index
     index = data_docs_index(paths.dq_dir(Path(warehouse)))
     return str(index) if index.exists() else None
 

@@ -370,18 +370,20 @@ def alias_id(alias: str, province: str | None, district: str | None) -> str:
 # ----------------------------------------------------------------- warehouse side
 
 
-def load_known(con) -> list[Organization]:
-    rows = con.execute(
-        "SELECT org_id, canonical_name, kind, level, province, district, match_key, "
-        "first_seen_run FROM organizations ORDER BY org_id"
-    ).fetchall()
-    return [Organization(*r) for r in rows]
-
-
+# The stored organization's columns, in the order of Organization's fields.
 ORG_COLUMNS = (
     "org_id", "canonical_name", "kind", "level", "province", "district", "match_key",
     "first_seen_run",
 )  # fmt: skip
+
+
+def load_known(con) -> list[Organization]:
+    rows = con.execute(
+        f"SELECT {', '.join(ORG_COLUMNS)} FROM organizations ORDER BY org_id"
+    ).fetchall()
+    return [Organization(*r) for r in rows]
+
+
 ALIAS_COLUMNS = ("alias_id", "alias", "province", "district", "org_id", "first_doc_id")
 
 
