@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import duckdb
 import pytest
 
-from vnreport.reports import write_reports
+from vnreport.reports import run_report, write_reports
 from vnreport.reports.run_report import CHART_IDS, SECTIONS_CACHE, render_sections
 from vnreport.transforms.numbers import find_quantities, parse_number, parse_words
 
@@ -185,6 +185,55 @@ def test_report_sections_are_reused_until_a_row_changes(built, tmp_path):
     assert "Tiêu đề đã sửa lại" in third["run_report"].read_text(encoding="utf-8")
     with duckdb.connect(str(db), read_only=True) as con:
         assert redrawn.read_text(encoding="utf-8") == render_sections(con)
+
+
+def test_documents_are_listed_a_page_at_a_time(built, browser, tmp_path, monkeypatch):
+    """Past DOC_LIST_ROWS documents the run report lists the first page and links the rest;
+    following the pager reaches every document once, and a document opens from any page."""
+    monkeypatch.setattr(run_report, "DOC_LIST_ROWS", 3)
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built["db"], db)
+    out = tmp_path / "pages"
+    write_reports(db, out)
+    docs = {r[0] for r in q(db, "SELECT doc_id FROM documents")}
+    pages = -(-len(docs) // 3)
+    assert pages >= 3
+    assert sorted(p.name for p in out.glob("documents-*.html")) == sorted(
+        f"documents-{n}.html" for n in range(2, pages + 1)
+    )
+
+    seen: list[str] = []
+    page, blocked, errors = open_offline(browser, out / "index.html")
+    for n in range(1, pages + 1):
+        assert page.locator("#documents-pages b").inner_text() == str(n)
+        rows = page.locator("#documents tbody tr").evaluate_all("rs => rs.map(r => r.dataset.doc)")
+        assert len(rows) == (3 if n < pages else len(docs) - 3 * (pages - 1))
+        seen += rows
+        if n < pages:
+            page.locator("#documents-pages a", has_text=str(n + 1)).first.click()
+            page.wait_for_load_state("load")
+    assert sorted(seen) == sorted(docs)
+    # from the last listing page, a document's link opens its viewer page
+    last = seen[-1]
+    page.locator(f"#documents tr[data-doc='{last}'] a").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#doc-id").inner_text() == last
+    assert blocked == [] and errors == []
+    page.close()
+
+    # a night that changed nothing writes a missing listing page again, and a changed
+    # warehouse with fewer pages removes the listing pages past its last
+    (out / "documents-2.html").unlink()
+    (out / f"documents-{pages + 5}.html").write_text("stale", encoding="utf-8")
+    write_reports(db, out)
+    assert (out / "documents-2.html").is_file()
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM documents WHERE doc_id = ?", [EXTRA_DOC])
+    write_reports(db, out)
+    remaining = -(-(len(docs) - 1) // 3)
+    assert sorted(p.name for p in out.glob("documents-*.html")) == sorted(
+        f"documents-{n}.html" for n in range(2, remaining + 1)
+    )
 
 
 def test_run_report_counts_and_charts_match_the_warehouse(built, browser):

@@ -27,6 +27,13 @@ CHART_IDS = (
 MAX_POINTS = 1500  # scatter points drawn; past it the SVG only gets heavier, not clearer
 MAX_LABELS = 25  # disagreeing points labelled on the scatter
 MAX_TABLE_ROWS = 200  # rows of the disagreement table; the rest are counted
+# Documents per listing page. The run report lists the first page; the rest go to
+# documents-2.html, documents-3.html, ...: a table of every document in one page reached
+# tens of megabytes at 100,000 documents, more than a browser or the report step can hold.
+DOC_LIST_ROWS = 1000
+# DuckDB's buffers for the report step. Unbounded, writing 100,000 viewer pages filled its
+# cache with every facts block read; 128 MB is too little for the documents listing query.
+REPORT_MEMORY_LIMIT = "256MB"
 MONEY_DIVISOR = 1e9  # money columns are shown in tỷ đồng (billions), as the articles write them
 
 
@@ -159,7 +166,9 @@ def _ratio_label(r: dict) -> str:
     return f"{short} {r.get('period') or ''}: {fmt_num(r['pct'], 1)}% ≠ {fmt_num(r['computed_pct'], 1)}%"
 
 
-def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
+def _charts(con, ratios: list[dict], dq: list[dict], *, total: int, bad: int) -> str:
+    """`ratios` are the facts worth drawing (every disagreement first); `total` and `bad`
+    count all of them."""
     figs = []
     members_orgs = data.top_organizations(con, ("party_members",))
     adm_orgs = data.top_organizations(con, ("new_members_admitted",))
@@ -198,10 +207,9 @@ def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
         )
         for i, r in enumerate(shown)
     ]
-    n_bad = sum(1 for r in ratios if not r["agrees"])
     sampled = (
         f" Showing {len(shown)} of them (every disagreement first, largest gap first)."
-        if len(shown) < len(ratios)
+        if len(shown) < total
         else ""
     )
     figs.append(
@@ -209,8 +217,8 @@ def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
             "plan-attainment",
             "Plan attainment: stated % against computed X/Y",
             charts.scatter_diagonal("stated against computed percentage", pts),
-            f"{len(ratios)} facts state both X/Y and a percentage; {n_bad} disagree (red"
-            f"{', labelled' if n_bad <= MAX_LABELS else f', the {MAX_LABELS} largest labelled'})."
+            f"{total} facts state both X/Y and a percentage; {bad} disagree (red"
+            f"{', labelled' if bad <= MAX_LABELS else f', the {MAX_LABELS} largest labelled'})."
             f" Points on the dashed diagonal agree.{sampled}",
         )
     )
@@ -263,7 +271,7 @@ def _charts(con, ratios: list[dict], dq: list[dict]) -> tuple[str, int]:
             "Red points: runs where an expectation of severity 'fail' did not pass.",
         )
     )
-    return f'<h2 id="charts">Charts</h2><div class="charts">{"".join(figs)}</div>', n_bad
+    return f'<h2 id="charts">Charts</h2><div class="charts">{"".join(figs)}</div>'
 
 
 def _run_label(r: dict) -> str:
@@ -321,11 +329,11 @@ def _growth_table(rows: list[dict]) -> str:
     )
 
 
-def _disagree_table(ratios: list[dict]) -> str:
+def _disagree_table(ratios: list[dict], *, total: int, n_bad: int) -> str:
     bad = [r for r in ratios if not r["agrees"]]
     if not bad:
         return (
-            f'<p class="empty" id="disagree-none">All {len(ratios)} stated percentages agree '
+            f'<p class="empty" id="disagree-none">All {total} stated percentages agree '
             "with their X/Y.</p>"
         )
     body = "".join(
@@ -341,9 +349,10 @@ def _disagree_table(ratios: list[dict]) -> str:
         f'<td class="evidence">{esc(r.get("evidence") or "")}</td></tr>'
         for r in bad[:MAX_TABLE_ROWS]
     )
+    shown = min(len(bad), MAX_TABLE_ROWS)
     more = (
-        f'<p class="meta">and {len(bad) - MAX_TABLE_ROWS} more: docs/queries.md, question 3.</p>'
-        if len(bad) > MAX_TABLE_ROWS
+        f'<p class="meta">and {n_bad - shown} more: docs/queries.md, question 3.</p>'
+        if n_bad > shown
         else ""
     )
     return (
@@ -378,6 +387,31 @@ def _newest_table(con, newest: list[dict]) -> str:
         '<table id="newest"><thead><tr><th>organization</th><th>period</th><th>type</th>'
         f"<th>report</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
         '<p class="meta">avg income in đồng per person per month; money in tỷ đồng.</p>'
+    )
+
+
+def doc_list_name(page: int) -> str:
+    """Listing page `page` (from 1) of the documents; the first is the run report itself."""
+    return "index.html" if page == 1 else f"documents-{page}.html"
+
+
+def _doc_pages(n_docs: int) -> int:
+    return max(1, -(-n_docs // DOC_LIST_ROWS))
+
+
+def _pager(page: int, n_docs: int) -> str:
+    pages = _doc_pages(n_docs)
+    first = (page - 1) * DOC_LIST_ROWS
+    span = f"documents {first + 1}–{min(first + DOC_LIST_ROWS, n_docs)} of {n_docs}"
+    if pages == 1:
+        return f'<p class="meta" id="documents-span">{span}</p>'
+    links = " ".join(
+        f"<b>{n}</b>" if n == page else f'<a href="{doc_list_name(n)}">{n}</a>'
+        for n in range(1, pages + 1)
+    )
+    return (
+        f'<p class="meta" id="documents-span">{span}</p>'
+        f'<nav class="pager" id="documents-pages">pages: {links}</nav>'
     )
 
 
@@ -423,24 +457,34 @@ def _quarantine_table(held: list[dict]) -> str:
     )
 
 
-def render_sections(con, *, docs: list[dict] | None = None) -> str:
+def _n_documents(con) -> int:
+    return con.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+
+def render_sections(con) -> str:
     """Everything below the run's own header: what the warehouse holds, not what the run did."""
     held = data.held_quarantine(con)
-    ratios = data.ratio_facts(con) + data.quarantined_ratios(held)
-    ratios = order_ratios(ratios)
-    charts_html, n_bad = _charts(con, ratios, data.dq_history(con))
+    held_ratios = data.quarantined_ratios(held)
+    total, n_bad = data.ratio_counts(con)
+    total += len(held_ratios)
+    n_bad += sum(1 for r in held_ratios if not r["agrees"])
+    ratios = order_ratios(data.ratio_facts(con, keep=MAX_POINTS) + held_ratios)
+    charts_html = _charts(con, ratios, data.dq_history(con), total=total, bad=n_bad)
+    n_docs = _n_documents(con)
+    first_page = next(data.document_pages(con, DOC_LIST_ROWS), [])
     return f"""
 <h2 id="growth-h">Which organizations grew</h2>
 <p class="meta">First and latest reported value of each organization's own stock figures.</p>
 {_growth_table(data.growth(con))}
 {charts_html}
 <h2 id="disagree-h">Stated percentages that disagree with their X/Y ({n_bad})</h2>
-{_disagree_table(ratios)}
+{_disagree_table(ratios, total=total, n_bad=n_bad)}
 <h2 id="newest-h">Newest report per organization</h2>
 {_newest_table(con, data.newest_reports(con))}
 <h2 id="documents-h">Documents</h2>
 <p class="meta">Open a document to see every number highlighted where it was read.</p>
-{_documents_table(docs if docs is not None else data.documents(con))}
+{_pager(1, n_docs)}
+{_documents_table(first_page)}
 <h2 id="quarantine-h">Held in quarantine ({len(held)})</h2>
 {_quarantine_table(held)}
 """
@@ -465,8 +509,33 @@ def sections_key(con) -> str:
     return h.hexdigest()[:32]
 
 
-def cached_sections(con, out_dir: Path, *, docs: list[dict] | None = None) -> str:
-    """The sections, rendered again only when the warehouse's rows changed since last time.
+def write_document_lists(con, out_dir: Path, *, warehouse) -> list[Path]:
+    """Listing pages 2, 3, ... of the documents (the run report holds the first), written
+    one page of rows at a time; listing pages past the last are removed."""
+    out_dir = Path(out_dir)
+    n_docs = _n_documents(con)
+    written: list[Path] = []
+    for page, docs in enumerate(data.document_pages(con, DOC_LIST_ROWS), start=1):
+        if page == 1:
+            continue
+        body = (
+            f'<nav class="top"><a href="index.html">latest run report</a></nav>'
+            f"<h1>Documents, page {page}</h1>"
+            '<p class="meta">Open a document to see every number highlighted where it was '
+            f"read.</p>{_pager(page, n_docs)}{_documents_table(docs)}"
+        )
+        html = render(f"vnreport documents, page {page}", body, warehouse=warehouse)
+        written.append(write_text(out_dir / doc_list_name(page), html))
+    keep = set(written)
+    for old in out_dir.glob("documents-*.html"):
+        if old not in keep:
+            old.unlink(missing_ok=True)
+    return written
+
+
+def cached_sections(con, out_dir: Path, *, warehouse) -> str:
+    """The sections (and the documents' listing pages), drawn again only when the
+    warehouse's rows changed since last time, or a listing page is missing.
 
     A night on which nothing was new or changed loads nothing, so its report's sections
     are those of the night before; redrawing them cost most of such a run. The cache
@@ -475,9 +544,11 @@ def cached_sections(con, out_dir: Path, *, docs: list[dict] | None = None) -> st
     """
     cache = out_dir / SECTIONS_CACHE
     path = cache / f"sections-{sections_key(con)}.html"
-    if path.exists():
+    lists = [out_dir / doc_list_name(n) for n in range(2, _doc_pages(_n_documents(con)) + 1)]
+    if path.exists() and all(p.exists() for p in lists):
         return path.read_text(encoding="utf-8")
-    html = render_sections(con, docs=docs)
+    html = render_sections(con)
+    write_document_lists(con, out_dir, warehouse=warehouse)
     for old in cache.glob("sections-*.html"):
         old.unlink(missing_ok=True)
     write_text(path, html)
@@ -491,7 +562,6 @@ def render_run_report(
     *,
     out_dir: Path,
     warehouse,
-    docs: list[dict] | None = None,
     sections: str | None = None,
 ) -> str:
     """The report page of `run`; `sections` (from `cached_sections`) saves drawing them."""
@@ -517,7 +587,7 @@ def render_run_report(
             + "</tbody></table>"
         )
     if sections is None:
-        sections = render_sections(con, docs=docs)
+        sections = render_sections(con)
     body = f"""
 <nav class="top"><a href="#counts">counts</a><a href="#growth-h">growth</a>
 <a href="#charts">charts</a><a href="#disagree-h">disagreeing %</a>
@@ -549,23 +619,22 @@ def write_reports(
     from vnreport.warehouse import db
 
     db_path, out_dir = Path(db_path), Path(out_dir)
-    con = db.connect_read(db_path)
+    con = db.connect_read(db_path, memory_limit=REPORT_MEMORY_LIMIT)
     try:
         all_runs = data.runs(con)
         run, prev = data.pick_run(all_runs, run_id)
         if run is None:
             what = f"run {run_id}" if run_id else "any run"
             raise LookupError(f"{db_path}: no record of {what} in the runs table")
-        doc_rows = data.documents(con)
         touched = data.touched_documents(con, run["run_id"])
-        pages = {d["doc_id"]: provenance.page_path(out_dir, d["doc_id"]) for d in doc_rows}
+        pages = {d: provenance.page_path(out_dir, d) for d in data.document_ids(con)}
         todo = [
             doc_id
             for doc_id, path in pages.items()
             if rebuild or doc_id in touched or not provenance.is_current(path)
         ]
         provenance.write_documents(con, todo, out_dir, warehouse=db_path)
-        sections = cached_sections(con, out_dir, docs=doc_rows)
+        sections = cached_sections(con, out_dir, warehouse=db_path)
         html = render_run_report(
             con, run, prev, out_dir=out_dir, warehouse=db_path, sections=sections
         )
