@@ -250,11 +250,14 @@ def clean_html_text(
     from vnreport.transforms import clean_meta
 
     notes: dict[str, Any] = {}
-    prep = H.preprocess(html)
-    if len(prep.markup) > MAX_MARKUP_CHARS:
+    # a profile's content selector may name a block whose class reads as furniture
+    prep = H.preprocess(html, cut_blocks=not (profile and profile.get("content")))
+    if len(prep.full) > MAX_MARKUP_CHARS:
         # counted after scripts and styles are gone: what is left is markup to parse
         notes["truncated_markup_at"] = MAX_MARKUP_CHARS
-        prep.markup = prep.markup[:MAX_MARKUP_CHARS]
+        uncut = prep.markup is prep.full
+        prep.full = prep.full[:MAX_MARKUP_CHARS]
+        prep.markup = prep.full if uncut else prep.markup[:MAX_MARKUP_CHARS]
     soup = H.parse(prep.markup)
     blocks: list[str] = []
     kinds: list[str] = []
@@ -271,6 +274,12 @@ def clean_html_text(
     root = soup.body if soup.body is not None else soup
     if not blocks:
         ex = H.extract(root)
+        if sum(len(b) for b in ex.blocks) < MIN_TEXT_CHARS and prep.markup is not prep.full:
+            # too little text once furniture blocks were cut: judge the whole page
+            notes["furniture_cut_undone"] = True
+            soup = H.parse(prep.full)
+            root = soup.body if soup.body is not None else soup
+            ex = H.extract(root)
         if sum(len(b) for b in ex.blocks) < MIN_TEXT_CHARS:
             ex2 = H.extract(root, use_classes=False)
             if sum(len(b) for b in ex2.blocks) > sum(len(b) for b in ex.blocks):
@@ -279,7 +288,7 @@ def clean_html_text(
         blocks, kinds, h1_tags = ex.blocks, ex.kinds, ex.h1
         notes["candidate"] = ex.candidate
     h1 = [" ".join(H.tree_text(t).split()) for t in h1_tags]
-    found = clean_meta.page_metadata(soup, prep.markup, prep.head, prep.jsonld, h1, [], uri)
+    found = clean_meta.page_metadata(soup, prep.full, prep.head, prep.jsonld, h1, [], uri)
     blocks, kinds, stamps, fnotes = filter_blocks(blocks, kinds, found["title"])
     notes.update(fnotes)
     src = found.get("date_source") or ""
