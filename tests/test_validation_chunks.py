@@ -240,3 +240,18 @@ def test_changed_rules_replace_the_stored_suite(tmp_path):
     assert path.read_text(encoding="utf-8") != before
     # the new range holds 69 admissions back
     assert "s2-adm" in v.quarantine["record_id"].to_list()
+
+
+def test_no_validated_chunk_stays_in_memory_after_the_run(tmp_path):
+    """Great Expectations' pandas engine outlives the run (the data source keeps it) and
+    kept the last chunk of each suite, a large frame through the load and the report."""
+    import gc
+
+    from great_expectations.execution_engine import PandasExecutionEngine
+
+    facts, reports = frames()
+    validate_run(facts, reports, run_id=RUN_ID, dq_root=tmp_path, history=HISTORY, chunk_rows=5)
+    gc.collect()
+    engines = [o for o in gc.get_objects() if isinstance(o, PandasExecutionEngine)]
+    assert engines  # what this test looks at is still there
+    assert [len(e.batch_manager.batch_data_cache) for e in engines] == [0] * len(engines)
