@@ -2,7 +2,10 @@
 
 Before the one lxml parse, script/style/svg/comments and nav/aside/footer are
 cut out of the source text (they never hold the article, and they are a large
-share of a portal's markup). One iterative pass over the tree then records,
+share of a portal's markup), and so are large blocks whose class or id says
+furniture (teaser widgets, related lists, menus) when they hold a minor share of
+the page's text (`cut_furniture`; a page left without an article is parsed
+again whole). One iterative pass over the tree then records,
 per element, its own text length, commas, and a furniture verdict (header/form
 tags; class or id words such as share, comment, related, sidebar, counter; see
 furniture.yaml); a bottom-up sweep over that list sums text and link-text
