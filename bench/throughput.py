@@ -266,7 +266,8 @@ def plain(config, warehouse, batch_size):
     run_id = "plain-" + str(time.time_ns())
     run = {{"run_id": run_id, "status": "completed", "extractor_version": EXTRACTOR_VERSION}}
     sources = load_sources(Path(config))
-    found = batching.discover_lazy(sources, None, paths.output_dir(Path(warehouse)) / "raw")
+    found = batching.discover_lazy(sources, None, paths.output_dir(Path(warehouse)) / "raw",
+                                   hash_cache=paths.hash_cache(Path(warehouse)))
     failures = found.failures + found.skipped
     todo, counts = batching.split_by_change(found.raws, known_documents(Path(warehouse)), EXTRACTOR_VERSION)
     found.raws = []

@@ -13,6 +13,11 @@ def output_dir(warehouse: Path) -> Path:
     return Path(warehouse).resolve().parent
 
 
+def hash_cache(warehouse: Path) -> Path:
+    """Folder files' stat keys and content hashes from the last run (`discover_lazy`)."""
+    return output_dir(warehouse) / "folder-hashes.json"
+
+
 def dq_dir(warehouse: Path) -> Path:
     """Great Expectations project root (its Data Docs site is under it)."""
     return output_dir(warehouse) / "dq"

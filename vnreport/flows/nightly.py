@@ -54,7 +54,9 @@ def discover_task(config: str, warehouse: str, offline: bool = False):
     sources = load_sources(Path(config))
     raw_root = paths.output_dir(Path(warehouse)) / "raw"
     state = None if offline else load_state(Path(warehouse))
-    found = batching.discover_lazy(sources, state, raw_root, offline=offline)
+    found = batching.discover_lazy(
+        sources, state, raw_root, offline=offline, hash_cache=paths.hash_cache(Path(warehouse))
+    )
     return found, discover.profiles(sources)
 
 

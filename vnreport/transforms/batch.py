@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from vnreport.records import CleanDoc, Failure, RawDoc
 
@@ -135,15 +136,25 @@ class RawRef:
         return read_path(Path(self.uri), self.source)
 
 
-def discover_lazy(sources, state=None, raw_root=None, *, offline: bool = False):
+def discover_lazy(
+    sources, state=None, raw_root=None, *, offline: bool = False, hash_cache: Path | None = None
+):
     """`discover.discover` (or `from_store` when offline) for web sources; folders as RawRefs.
 
     Folder files are read one at a time to hash them, then only their reference is
     kept. Ids stay unique across sources: a second file with a taken id is a
     recorded "read" failure, as in `discover.discover`.
+
+    `hash_cache`: a file of each folder file's `stat_key` and content hash from the last
+    run. A file whose key is unchanged is not read again: reading and hashing every
+    page was most of a night on which nothing changed. The cache is rewritten with the
+    files seen this run.
     """
     from vnreport.transforms import discover as disc
-    from vnreport.transforms.read import iter_folder
+    from vnreport.transforms.read import folder_files, kind_of, read_path, stat_key
+
+    known = load_hash_cache(hash_cache)
+    seen: dict[str, list] = {}
 
     sources = list(sources)
     web = [s for s in sources if s.kind != "folder"]
@@ -153,7 +164,21 @@ def discover_lazy(sources, state=None, raw_root=None, *, offline: bool = False):
         if source.kind != "folder":
             continue
         result.counts.setdefault(source.name, dict.fromkeys(disc.COUNT_KEYS, 0))
-        for item in iter_folder(source.path, source.name):
+        for path in folder_files(source.path):
+            item: RawDoc | RawRef | Failure
+            if isinstance(path, Failure):
+                item = path
+            else:
+                try:
+                    key, uri = stat_key(path), str(path)
+                    hit = known.get(uri)
+                    if hit is not None and hit[0] == key and kind_of(path):
+                        item = RawRef(path.stem, source.name, uri, kind_of(path), hit[1])
+                    else:
+                        item = read_path(path, source.name)
+                    seen[uri] = [key, item.content_hash]
+                except (OSError, ValueError) as exc:
+                    item = Failure(doc_id=path.stem, uri=str(path), stage="read", reason=str(exc))
             if isinstance(item, Failure):
                 result.failures.append(item)
                 result.count(source.name, "failed")
@@ -163,8 +188,34 @@ def discover_lazy(sources, state=None, raw_root=None, *, offline: bool = False):
                 continue
             owner[item.doc_id] = item.uri
             result.count(source.name, "read")
-            result.raws.append(RawRef.of(item))
+            result.raws.append(item if isinstance(item, RawRef) else RawRef.of(item))
+    if hash_cache is not None:
+        save_hash_cache(hash_cache, seen)
     return result
+
+
+def load_hash_cache(path: Path | None) -> dict[str, list]:
+    """{path: [stat key, content hash]}; a missing or unreadable cache is empty."""
+    import json
+
+    if path is None:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_hash_cache(path: Path, entries: dict[str, list]) -> None:
+    import json
+    import os
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(entries), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 @dataclass

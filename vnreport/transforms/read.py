@@ -42,7 +42,7 @@ def read_path(path: Path, source: str = "cli") -> RawDoc:
     )
 
 
-def iter_folder(root: Path, source: str) -> Iterator[RawDoc | Failure]:
+def folder_files(root: Path) -> Iterator[Path | Failure]:
     """Every .html/.htm/.txt file under `root`, in a stable order.
 
     Symlinks that lead outside the folder are refused: a source folder must not
@@ -58,11 +58,34 @@ def iter_folder(root: Path, source: str) -> Iterator[RawDoc | Failure]:
     for path in sorted(root.rglob("*")):
         if path.is_dir() or kind_of(path) is None:
             continue
+        # rglob does not descend into linked folders, so only a file that is itself a
+        # link can lead outside; resolving every path cost a fifth of an unchanged night
         try:
-            # rglob does not descend into linked folders, so only a file that is itself a
-            # link can lead outside; resolving every path cost a fifth of an unchanged night
             if path.is_symlink() and not path.resolve().is_relative_to(real_root):
                 raise ValueError(f"{path}: symlink points outside the source folder")
+        except (OSError, ValueError) as exc:
+            yield Failure(doc_id=path.stem, uri=str(path), stage="read", reason=str(exc))
+            continue
+        yield path
+
+
+def iter_folder(root: Path, source: str) -> Iterator[RawDoc | Failure]:
+    """Every file of `folder_files`, read; a file that cannot be read is a Failure."""
+    for path in folder_files(root):
+        if isinstance(path, Failure):
+            yield path
+            continue
+        try:
             yield read_path(path, source)
         except (OSError, ValueError) as exc:
             yield Failure(doc_id=path.stem, uri=str(path), stage="read", reason=str(exc))
+
+
+def stat_key(path: Path) -> list[int]:
+    """What changes when a file's bytes change: size, modification and change times, inode.
+
+    The change time cannot be set back by a user (unlike the modification time), so a
+    rewrite keeps its old key only if it is undone within the clock's resolution.
+    """
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
