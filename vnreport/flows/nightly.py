@@ -109,9 +109,13 @@ def load_task(
     warehouse: str, run: dict, spill: batching.Spill, dropped: set[str], validation,
     failures: list[Failure], fetch_state,
 ) -> dict:  # fmt: skip
+    from vnreport.expectations.validate import RELEASE_MIN_ROWS
     from vnreport.warehouse.load import load_run
 
-    memory.release()  # what validation freed, before DuckDB takes its buffers
+    if validation.facts_in + validation.reports_in >= RELEASE_MIN_ROWS:
+        # what validation freed, before DuckDB takes its buffers; a full garbage
+        # collection costs a quarter second, half of a night on which nothing changed
+        memory.release()
     doc_files = sorted(spill.root.glob("documents-*.parquet"))
     return load_run(
         Path(warehouse),
@@ -255,11 +259,16 @@ def nightly(
             )
             return progress.tracked(future, chunk)  # counted when collected here, any runner
 
+        anything = bool(todo)  # `drain` empties todo as it hands out batches
         for frames in batching.bounded(submit, batching.drain(todo, max(1, batch_size)), in_flight):
             spill.add(frames)
-        dropped, duplicate_groups = dedup_task(spill)
+        if anything:
+            dropped, duplicate_groups = dedup_task(spill)
+            validation = validate_task(spill, dropped, run_id=run["run_id"], warehouse=warehouse)
+        else:  # a night with nothing new or changed: two task runs saved
+            dropped, duplicate_groups = set(), []
+            validation = batching.nothing_to_validate(spill.frame("facts"), spill.frame("reports"))
         failures = failures + spill.failures
-        validation = validate_task(spill, dropped, run_id=run["run_id"], warehouse=warehouse)
 
         run.update(change_counts)
         run.update(
