@@ -76,9 +76,6 @@ POLARS_TYPES = {"str": pl.Utf8, "float": pl.Float64, "int": pl.Int64, "list": pl
 
 # Rows (facts + reports) per validation chunk: memory is bounded by the chunk, not the run.
 CHUNK_ROWS = 20_000
-# Below this many rows a chunk's objects are few: collecting and trimming costs more
-# (a tenth of a small run's validation) than the memory it would give back.
-RELEASE_MIN_ROWS = 5_000
 
 
 @dataclass
@@ -1026,10 +1023,9 @@ def _validate(
             reports_ok.append(kept)
             quarantine["report"] += q
             issues["report"] += found
-        large = facts_rows.height + reports_rows.height >= RELEASE_MIN_ROWS
+        rows = facts_rows.height + reports_rows.height
         del facts_rows, reports_rows
-        if large:
-            memory.release()
+        memory.release(rows)
 
     pending = {
         "dq_root": str(dq_root),

@@ -109,13 +109,10 @@ def load_task(
     warehouse: str, run: dict, spill: batching.Spill, dropped: set[str], validation,
     failures: list[Failure], fetch_state,
 ) -> dict:  # fmt: skip
-    from vnreport.expectations.validate import RELEASE_MIN_ROWS
     from vnreport.warehouse.load import load_run
 
-    if validation.facts_in + validation.reports_in >= RELEASE_MIN_ROWS:
-        # what validation freed, before DuckDB takes its buffers; a full garbage
-        # collection costs a quarter second, half of a night on which nothing changed
-        memory.release()
+    # what validation freed, before DuckDB takes its buffers
+    memory.release(validation.facts_in + validation.reports_in)
     doc_files = sorted(spill.root.glob("documents-*.parquet"))
     return load_run(
         Path(warehouse),

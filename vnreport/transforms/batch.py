@@ -151,7 +151,7 @@ def discover_lazy(
     files seen this run.
     """
     from vnreport.transforms import discover as disc
-    from vnreport.transforms.read import folder_files, kind_of, read_path, stat_key
+    from vnreport.transforms.read import folder_files
 
     known = load_hash_cache(hash_cache)
     seen: dict[str, list] = {}
@@ -165,20 +165,9 @@ def discover_lazy(
             continue
         result.counts.setdefault(source.name, dict.fromkeys(disc.COUNT_KEYS, 0))
         for path in folder_files(source.path):
-            item: RawDoc | RawRef | Failure
-            if isinstance(path, Failure):
-                item = path
-            else:
-                try:
-                    key, uri = stat_key(path), str(path)
-                    hit = known.get(uri)
-                    if hit is not None and hit[0] == key and kind_of(path):
-                        item = RawRef(path.stem, source.name, uri, kind_of(path), hit[1])
-                    else:
-                        item = read_path(path, source.name)
-                    seen[uri] = [key, item.content_hash]
-                except (OSError, ValueError) as exc:
-                    item = Failure(doc_id=path.stem, uri=str(path), stage="read", reason=str(exc))
+            item = (
+                path if isinstance(path, Failure) else _read_known(path, source.name, known, seen)
+            )
             if isinstance(item, Failure):
                 result.failures.append(item)
                 result.count(source.name, "failed")
@@ -192,6 +181,28 @@ def discover_lazy(
     if hash_cache is not None:
         save_hash_cache(hash_cache, seen)
     return result
+
+
+def _read_known(
+    path: Path, source: str, known: dict[str, list], seen: dict[str, list]
+) -> RawDoc | RawRef | Failure:
+    """A folder file by reference when its stat key is the one `known` holds, else read;
+    what was found goes into `seen` (the next run's cache)."""
+    from vnreport.transforms.read import kind_of, read_file, stat_key
+
+    uri = str(path)
+    try:
+        key = stat_key(path)
+    except OSError as exc:
+        return Failure(doc_id=path.stem, uri=uri, stage="read", reason=str(exc))
+    hit = known.get(uri)
+    if hit is not None and hit[0] == key:
+        item: RawDoc | RawRef | Failure = RawRef(path.stem, source, uri, kind_of(path), hit[1])
+    else:
+        item = read_file(path, source)
+    if not isinstance(item, Failure):
+        seen[uri] = [key, item.content_hash]
+    return item
 
 
 def load_hash_cache(path: Path | None) -> dict[str, list]:

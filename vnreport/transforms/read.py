@@ -69,16 +69,18 @@ def folder_files(root: Path) -> Iterator[Path | Failure]:
         yield path
 
 
+def read_file(path: Path, source: str) -> RawDoc | Failure:
+    """`read_path`, with a file that cannot be read as a recorded Failure."""
+    try:
+        return read_path(path, source)
+    except (OSError, ValueError) as exc:
+        return Failure(doc_id=path.stem, uri=str(path), stage="read", reason=str(exc))
+
+
 def iter_folder(root: Path, source: str) -> Iterator[RawDoc | Failure]:
     """Every file of `folder_files`, read; a file that cannot be read is a Failure."""
     for path in folder_files(root):
-        if isinstance(path, Failure):
-            yield path
-            continue
-        try:
-            yield read_path(path, source)
-        except (OSError, ValueError) as exc:
-            yield Failure(doc_id=path.stem, uri=str(path), stage="read", reason=str(exc))
+        yield path if isinstance(path, Failure) else read_file(path, source)
 
 
 def stat_key(path: Path) -> list[int]:
