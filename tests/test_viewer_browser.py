@@ -21,6 +21,8 @@ import duckdb
 import pytest
 
 from vnreport.reports import run_report, write_reports
+from vnreport.reports.page import PAGE_STAMP
+from vnreport.reports.provenance import STAMP_FILE, page_path
 from vnreport.reports.run_report import CHART_IDS, SECTIONS_CACHE, render_sections
 from vnreport.transforms.numbers import find_quantities, parse_number, parse_words
 
@@ -111,18 +113,24 @@ def open_offline(browser, path: Path, *, width: int = 1400):
     return page, blocked, errors
 
 
-def test_write_reports_returns_every_page(built):
+def doc_pages(built) -> dict[str, Path]:
+    """Every document of the warehouse and where its viewer page belongs."""
+    ids = [r[0] for r in q(built["db"], "SELECT doc_id FROM documents")]
+    return {d: page_path(built["out"], d) for d in ids}
+
+
+def test_write_reports_writes_every_page(built):
     w, db = built["written"], built["db"]
     assert w["run_report"] == built["out"] / "index.html" and w["run_report"].is_file()
     (latest,) = q(db, "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")[0]
     copy = built["out"] / f"run-{latest}.html"
     assert copy.read_bytes() == w["run_report"].read_bytes()
-    docs = {r[0] for r in q(db, "SELECT doc_id FROM documents")}
-    assert set(w["documents"]) == docs and EXTRA_DOC in docs
-    assert all(
-        p.is_file() and p.parent == built["out"] / "documents" for p in w["documents"].values()
-    )
-    assert w["documents_written"] == len(docs)
+    pages = doc_pages(built)
+    assert EXTRA_DOC in pages and all(p.is_file() for p in pages.values())
+    assert {p.name for p in (built["out"] / "documents").glob("*.html")} == {
+        p.name for p in pages.values()
+    }
+    assert w["documents_written"] == w["documents"] == len(pages)
 
 
 def test_the_nightly_run_wrote_its_report_and_every_document_page(built):
@@ -132,7 +140,7 @@ def test_the_nightly_run_wrote_its_report_and_every_document_page(built):
     assert (nightly / "index.html").read_bytes() == Path(latest[1]).read_bytes()
     docs = {r[0] for r in q(built["db"], "SELECT doc_id FROM documents")}
     assert {p.name for p in (nightly / "documents").glob("*.html")} == {
-        built["written"]["documents"][d].name for d in docs
+        page_path(nightly, d).name for d in docs
     }
 
 
@@ -146,16 +154,38 @@ def test_pages_are_rewritten_only_when_needed(built):
     }
     assert loaded == {EXTRA_DOC, SPACED_DOC}
     assert again["documents_written"] == 2
-    kept = again["documents"]["sample_01_tayhung_2022"]
+    kept = page_path(built["out"], "sample_01_tayhung_2022")
     before = kept.stat().st_mtime_ns
-    gone = again["documents"]["sample_02_tayhung_2023"]
+    gone = page_path(built["out"], "sample_02_tayhung_2023")
     gone.unlink()
     third = write_reports(built["db"], built["out"])
     assert third["documents_written"] == 3 and gone.is_file()
     assert kept.stat().st_mtime_ns == before
     rebuilt = write_reports(built["db"], built["out"], rebuild=True)
     (n_docs,) = q(built["db"], "SELECT count(*) FROM documents")[0]
-    assert rebuilt["documents_written"] == len(rebuilt["documents"]) == n_docs
+    assert rebuilt["documents_written"] == rebuilt["documents"] == n_docs
+
+
+def test_pages_of_another_page_format_are_all_written_again(built, tmp_path):
+    """The documents folder carries the page format its pages were written in: after an
+    upgrade (another stamp) or without a stamp every page is written again, and the
+    stamp follows only once they all were."""
+    out = tmp_path / "out"
+    shutil.copytree(built["out"], out)
+    stamp = out / "documents" / STAMP_FILE
+    assert stamp.read_text(encoding="utf-8") == PAGE_STAMP
+    n_docs = len(doc_pages(built))
+    touched = write_reports(built["db"], out)["documents_written"]  # the latest run's
+    assert 0 < touched < n_docs
+    stamp.write_text("vnreport 0.0 page-format 0", encoding="utf-8")
+    page = page_path(out, "sample_01_tayhung_2022")
+    page.write_text("<html>an older page</html>", encoding="utf-8")
+    assert write_reports(built["db"], out)["documents_written"] == n_docs
+    assert PAGE_STAMP in page.read_text(encoding="utf-8")
+    assert stamp.read_text(encoding="utf-8") == PAGE_STAMP
+    stamp.unlink()
+    assert write_reports(built["db"], out)["documents_written"] == n_docs
+    assert stamp.is_file()
 
 
 def test_report_sections_are_reused_until_a_row_changes(built, tmp_path):
@@ -312,9 +342,9 @@ def test_every_fact_link_in_the_report_reaches_its_highlight(built):
     links = set(re.findall(r'href="(documents/[^"#]+\.html)#(fact-[^"]+)"', html))
     assert len(links) > 50
     assert any("%20" in p for p, _ in links)  # the spaced file name is linked, quoted
-    for page_path, anchor in links:
-        target = (built["out"] / unquote(page_path)).read_text(encoding="utf-8")
-        assert f'id="{anchor}"' in target, (page_path, anchor)
+    for href, anchor in links:
+        target = (built["out"] / unquote(href)).read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in target, (href, anchor)
 
 
 def test_every_provenance_row_has_a_viewer_target(built):
@@ -322,11 +352,11 @@ def test_every_provenance_row_has_a_viewer_target(built):
     assert rows
     pages: dict[str, str] = {}
     for doc_id, fact_id, href in rows:
-        page_path, anchor = href.split("#", 1)
+        target, anchor = href.split("#", 1)
         assert anchor == f"fact-{fact_id}"
-        if page_path not in pages:
-            pages[page_path] = (built["out"] / unquote(page_path)).read_text(encoding="utf-8")
-        assert f'id="{anchor}"' in pages[page_path], (doc_id, fact_id)
+        if target not in pages:
+            pages[target] = (built["out"] / unquote(target)).read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in pages[target], (doc_id, fact_id)
 
 
 def written_number(shown: str, value: float) -> bool:
@@ -359,7 +389,7 @@ def highlights(page) -> dict[str, str]:
 
 def test_viewer_highlights_every_fact_at_its_offsets(built, browser):
     db = built["db"]
-    docs = built["written"]["documents"]
+    docs = doc_pages(built)
     checked = nested = 0
     for doc_id, path in sorted(docs.items()):
         page, blocked, errors = open_offline(browser, path)
@@ -387,7 +417,7 @@ def test_viewer_highlights_every_fact_at_its_offsets(built, browser):
 
 def test_quarantined_fact_has_its_own_color_and_script_text_stays_text(built, browser):
     db = built["db"]
-    page, blocked, errors = open_offline(browser, built["written"]["documents"][EXTRA_DOC])
+    page, blocked, errors = open_offline(browser, page_path(built["out"], EXTRA_DOC))
     page.screenshot(path=str(built["shots"] / "viewer.png"), full_page=True)
     assert blocked == [] and errors == []
     held = q(
@@ -460,5 +490,5 @@ def test_open_flags_hand_the_pages_to_a_browser(built, monkeypatch):
     assert opened == [(nightly / f"run-{latest}.html").resolve().as_uri()]
     out = runner.invoke(app, ["show", EXTRA_DOC, "--warehouse", db, "--open"])
     assert out.exit_code == 0, out.output
-    page = nightly / "documents" / built["written"]["documents"][EXTRA_DOC].name
+    page = nightly / "documents" / page_path(nightly, EXTRA_DOC).name
     assert opened[-1] == page.resolve().as_uri()

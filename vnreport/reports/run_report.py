@@ -14,7 +14,14 @@ from pathlib import Path
 
 from vnreport.reports import charts, data, provenance
 from vnreport.reports.charts import Bar, Point, esc, fmt_num
-from vnreport.reports.page import doc_href, fact_href, file_href, render, write_text
+from vnreport.reports.page import (
+    doc_filename,
+    doc_href,
+    fact_href,
+    file_href,
+    render,
+    write_text,
+)
 
 CHART_IDS = (
     "party-members",
@@ -613,7 +620,7 @@ def write_reports(
     and the viewer page of every document the run touched or whose page is missing or from
     an older page format (all of them with `rebuild`).
 
-    Returns {"run_report": path, "documents": {doc_id: path} for every document,
+    Returns {"run_report": path, "documents": pages in the folder (one per document),
     "documents_written": n}.
     """
     from vnreport.warehouse import db
@@ -627,13 +634,11 @@ def write_reports(
             what = f"run {run_id}" if run_id else "any run"
             raise LookupError(f"{db_path}: no record of {what} in the runs table")
         touched = data.touched_documents(con, run["run_id"])
-        pages = {d: provenance.page_path(out_dir, d) for d in data.document_ids(con)}
-        todo = [
-            doc_id
-            for doc_id, path in pages.items()
-            if rebuild or doc_id in touched or not provenance.is_current(path)
-        ]
+        doc_ids = data.document_ids(con)
+        current = set() if rebuild else provenance.current_pages(out_dir)
+        todo = [d for d in doc_ids if d in touched or doc_filename(d) not in current]
         provenance.write_documents(con, todo, out_dir, warehouse=db_path)
+        provenance.stamp_pages(out_dir)
         sections = cached_sections(con, out_dir, warehouse=db_path)
         html = render_run_report(
             con, run, prev, out_dir=out_dir, warehouse=db_path, sections=sections
@@ -647,4 +652,4 @@ def write_reports(
         shutil.copyfile(report, tmp)
         tmp.replace(index)
         report = index
-    return {"run_report": report, "documents": pages, "documents_written": len(todo)}
+    return {"run_report": report, "documents": len(doc_ids), "documents_written": len(todo)}
