@@ -110,6 +110,32 @@ def test_files_behind_a_linked_folder_are_not_read(tmp_path):
     assert not [i for i in items if isinstance(i, Failure)]
 
 
+def test_a_subfolder_that_cannot_be_listed_is_a_recorded_failure(tmp_path):
+    """Folders nested past the system's path length limit cannot be opened by path: the
+    walk records the folder it could not list and reads everything else."""
+    folder = tmp_path / "src"
+    write(folder / "ok.txt", "Báo cáo")
+    write(folder / "z.txt", "Báo cáo năm")
+    name = "thư-mục-" + "x" * 200
+    fd = os.open(folder, os.O_RDONLY)
+    deep = folder
+    try:
+        while len(os.fsencode(deep)) <= os.pathconf(folder, "PC_PATH_MAX"):
+            os.mkdir(name, dir_fd=fd)
+            child = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd, deep = child, deep / name
+        with open(os.open("lost.txt", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w") as fh:
+            fh.write("Báo cáo")
+    finally:
+        os.close(fd)
+    items = list(iter_folder(folder, "s"))
+    assert [i.doc_id for i in items if isinstance(i, RawDoc)] == ["ok", "z"]
+    (failure,) = [i for i in items if isinstance(i, Failure)]
+    assert failure.stage == "read" and failure.uri.startswith(str(folder / name))
+    assert "too long" in failure.reason.lower()
+
+
 def test_missing_folder_is_a_recorded_failure(tmp_path):
     (item,) = list(iter_folder(tmp_path / "missing", "s"))
     assert isinstance(item, Failure) and "does not exist" in item.reason
