@@ -7,7 +7,7 @@ import pytest
 from test_warehouse_fixtures import batch, corpus
 
 from vnreport.warehouse import db
-from vnreport.warehouse.load import known_documents, load_run
+from vnreport.warehouse.load import fact_history, known_documents, load_run
 
 
 def _v1_file(path):
@@ -79,6 +79,17 @@ def test_v1_file_is_upgraded_in_place_without_losing_rows(tmp_path):
         assert versions == [(m.version,) for m in db.MIGRATIONS]
     finally:
         con.close()
+
+
+def test_reading_a_v1_file_for_a_run_upgrades_it_first(tmp_path):
+    """The flow's first reads (known documents, fact history) upgrade an old file and
+    read it at the current schema: the history query needs v2's alias table."""
+    path = tmp_path / "old.duckdb"
+    before = _v1_file(path)
+    assert len(known_documents(path)) == before["documents"]
+    assert not db.needs_upgrade(path)
+    assert fact_history(path).height > 0
+    assert len(known_documents(path)) == before["documents"]
 
 
 def test_loading_into_a_v1_file_upgrades_then_loads(tmp_path):

@@ -204,6 +204,24 @@ def ensure_current(db_path: Path | str, *, lock_timeout: float = 600.0) -> None:
             pass
 
 
+def connect_current(db_path: Path | str, **config: object) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a warehouse at the current schema, upgraded first if older.
+
+    The version is read on the connection that is returned: opening a DuckDB
+    file costs about 15 ms of CPU, a tenth of an unchanged night's reads.
+    """
+    con = connect_read(db_path, **config)
+    try:
+        if schema_version(con) >= SCHEMA_VERSION:
+            return con
+    except BaseException:
+        con.close()
+        raise
+    con.close()
+    ensure_current(db_path)
+    return connect_read(db_path, **config)
+
+
 # Storage failures (full disk, read-only or vanished directory) while the copy is
 # written or committed; a full disk fails the COMMIT with a TransactionException.
 _STORAGE_ERRORS = (OSError, duckdb.IOException, duckdb.TransactionException)

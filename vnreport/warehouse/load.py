@@ -618,8 +618,7 @@ def known_documents(db_path: Path | str) -> dict[str, tuple[str, str]]:
     db_path = Path(db_path)
     if not db_path.exists():
         return {}
-    db.ensure_current(db_path)
-    con = db.connect_read(db_path)
+    con = db.connect_current(db_path)
     try:
         rows = con.execute(
             "SELECT doc_id, content_hash, extractor_version FROM documents"
@@ -638,8 +637,7 @@ def fact_history(db_path: Path | str) -> pl.DataFrame:
     db_path = Path(db_path)
     if not db_path.exists():
         return pl.DataFrame(schema=HISTORY_SCHEMA)
-    db.ensure_current(db_path)
-    con = db.connect_read(db_path)
+    con = db.connect_current(db_path)
     try:
         frame = con.sql(
             "SELECT DISTINCT coalesce(a.alias, f.organization) AS organization, f.metric, "
