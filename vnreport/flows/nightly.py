@@ -53,7 +53,8 @@ def discover_task(config: str, warehouse: str, offline: bool = False):
 
     sources = load_sources(Path(config))
     raw_root = paths.output_dir(Path(warehouse)) / "raw"
-    state = None if offline else load_state(Path(warehouse))
+    web = any(s.kind != "folder" for s in sources)  # folders need no fetch state
+    state = load_state(Path(warehouse)) if web and not offline else None
     found = batching.discover_lazy(
         sources, state, raw_root, offline=offline, hash_cache=paths.hash_cache(Path(warehouse))
     )
