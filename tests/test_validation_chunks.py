@@ -255,3 +255,33 @@ def test_no_validated_chunk_stays_in_memory_after_the_run(tmp_path):
     engines = [o for o in gc.get_objects() if isinstance(o, PandasExecutionEngine)]
     assert engines  # what this test looks at is still there
     assert [len(e.batch_manager.batch_data_cache) for e in engines] == [0] * len(engines)
+
+
+def test_shared_keys_link_each_later_batch_to_the_first():
+    import numpy as np
+
+    from vnreport.expectations.validate import _shared_keys
+
+    per_batch = [np.array(a, dtype=np.uint64) for a in ([1, 2], [3], [4, 2], [2], [4], [])]
+    assert sorted(_shared_keys(per_batch)) == [(0, 2), (0, 3), (2, 4)]
+    assert _shared_keys([np.array([1, 2], dtype=np.uint64), np.array([3], dtype=np.uint64)]) == []
+    assert _shared_keys([]) == []
+
+
+def test_batches_sharing_a_fact_id_are_validated_in_one_chunk(tmp_path):
+    """One document per spilled batch and one batch per chunk: only the link between the
+    two batches that share a fact id brings them together, and the duplicate is held."""
+    facts, reports = frames()
+    spill = _spill(tmp_path / "spill", facts, reports, per_batch=1)
+    v = validate_spill(
+        spill.root,
+        run_id=RUN_ID,
+        dq_root=tmp_path / "dq",
+        facts_dir=tmp_path / "validated",
+        history=HISTORY,
+        chunk_rows=1,
+    )
+    q = {r["record_id"]: r["reasons"] for r in v.quarantine.to_dicts()}
+    dups = [k for k in q if k.startswith("z-dup")]
+    assert len(dups) == 2
+    assert all(any(r.startswith("facts.unique[fact_id]") for r in q[k]) for k in dups)
