@@ -79,7 +79,10 @@ def process_task(
 
 @task(name="merge-duplicates", cache_policy=NONE)
 def dedup_task(spill: batching.Spill) -> tuple[set[str], list]:
-    return spill.merge_duplicates()
+    merged = spill.merge_duplicates()
+    # the shingle arrays read for the check: 130 MB kept by the allocator at 100,000 pages
+    memory.release(spill.documents)
+    return merged
 
 
 @task(name="validate", cache_policy=NONE)

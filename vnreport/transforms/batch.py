@@ -395,6 +395,11 @@ class Spill:
         for k, v in frames.seconds.items():
             self.seconds[k] = self.seconds.get(k, 0.0) + v
 
+    @property
+    def documents(self) -> int:
+        """Documents spilled so far."""
+        return len(self._ids)
+
     MIN_SHARED_BANDS = 2
 
     def candidate_pairs(self) -> list[tuple[str, str]]:
