@@ -187,3 +187,22 @@ def test_nothing_to_validate_is_a_loadable_empty_validation(tmp_path):
         failures=[],
     )
     assert counts["facts_loaded"] == 0 and counts["dq_results"] == 0 and counts["runs"] == 1
+
+
+@pytest.mark.parametrize("preset", [None, "dirty_decay_ms:2000"])
+def test_polars_gives_freed_pages_back_unless_the_environment_says_otherwise(preset):
+    """The package sets Polars' allocator to return freed pages at once, before anything
+    imports Polars; a setting already in the environment is kept."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if preset:
+        env["_RJEM_MALLOC_CONF"] = preset
+    code = "import vnreport.flows.nightly, polars, os; print(os.environ['_RJEM_MALLOC_CONF'])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    # Polars puts its defaults first and what it found in the environment last (last wins)
+    assert out.endswith(preset or "dirty_decay_ms:0,muzzy_decay_ms:0")
+    assert out.count("dirty_decay_ms") == 2
