@@ -41,6 +41,12 @@ DOC_LIST_ROWS = 1000
 # DuckDB's buffers for the report step. Unbounded, writing 100,000 viewer pages filled its
 # cache with every facts block read; 128 MB is too little for the documents listing query.
 REPORT_MEMORY_LIMIT = "256MB"
+# One thread: the step is Python drawing pages; a second DuckDB thread only doubled the
+# buffers its aggregations held (at 128 MB the listing query fails with two, not with one).
+REPORT_THREADS = 1
+# ... and while it writes viewer pages: each chunk of pages reads a few hundred rows, so a
+# larger cache only keeps blocks no later chunk reads (at 100,000 pages, all 256 MB).
+PAGES_MEMORY_LIMIT = "64MB"
 MONEY_DIVISOR = 1e9  # money columns are shown in tỷ đồng (billions), as the articles write them
 
 
@@ -626,7 +632,7 @@ def write_reports(
     from vnreport.warehouse import db
 
     db_path, out_dir = Path(db_path), Path(out_dir)
-    con = db.connect_read(db_path, memory_limit=REPORT_MEMORY_LIMIT)
+    con = db.connect_read(db_path, memory_limit=REPORT_MEMORY_LIMIT, threads=REPORT_THREADS)
     try:
         all_runs = data.runs(con)
         run, prev = data.pick_run(all_runs, run_id)
@@ -637,7 +643,9 @@ def write_reports(
         doc_ids = data.document_ids(con)
         current = set() if rebuild else provenance.current_pages(out_dir)
         todo = [d for d in doc_ids if d in touched or doc_filename(d) not in current]
+        con.execute(f"SET memory_limit = '{PAGES_MEMORY_LIMIT}'")
         provenance.write_documents(con, todo, out_dir, warehouse=db_path)
+        con.execute(f"SET memory_limit = '{REPORT_MEMORY_LIMIT}'")
         provenance.stamp_pages(out_dir)
         sections = cached_sections(con, out_dir, warehouse=db_path)
         html = render_run_report(
