@@ -13,6 +13,7 @@ through Arrow, never row by row. The whole load runs on a snapshot (see
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -551,7 +552,12 @@ def _check_fact_files(files: list[str], documents: pl.DataFrame) -> None:
     import duckdb
 
     missing = [c for c in REQUIRED["facts"] if c not in _fact_columns(files)]
-    con = duckdb.connect()
+    # Bounded like the load itself (unbounded, grouping 1.8 million fact ids took 250 MB),
+    # spilling past it to a folder of its own
+    tmp = tempfile.TemporaryDirectory(prefix="vnreport-check-")
+    con = duckdb.connect(
+        config={"memory_limit": LOAD_MEMORY_LIMIT, "temp_directory": tmp.name, "threads": 1}
+    )
     try:
         if missing and con.execute(f"SELECT count(*) FROM {_parquet(files)}").fetchall()[0][0]:
             raise LoadError(f"facts: required columns missing: {', '.join(missing)}")
@@ -590,6 +596,7 @@ def _check_fact_files(files: list[str], documents: pl.DataFrame) -> None:
             )
     finally:
         con.close()
+        tmp.cleanup()
 
 
 def _fact_columns(files: list[str]) -> set[str]:
