@@ -68,6 +68,14 @@ def outputs(v) -> dict:
     }
 
 
+def assert_shared_fact_id_held(v) -> None:
+    """The fact id found in two documents: both held, under distinct record ids."""
+    q = {r["record_id"]: r["reasons"] for r in v.quarantine.to_dicts()}
+    dups = [k for k in q if k.startswith("z-dup")]
+    assert len(dups) == 2
+    assert all(any(r.startswith("facts.unique[fact_id]") for r in q[k]) for k in dups)
+
+
 @pytest.fixture(scope="module")
 def whole(tmp_path_factory):
     facts, reports = frames()
@@ -80,10 +88,7 @@ def test_cross_document_checks_hold_in_one_chunk(whole):
     assert any(r.startswith("facts.subordinate_within_parent") for r in q["x2-child"])
     warned = whole.facts.filter(pl.col("fact_id").is_in(["y1-2023", "y2-2024"]))
     assert warned["dq_status"].to_list() == ["warn", "warn"]
-    # one fact id in two documents: both held, under distinct record ids
-    dups = [k for k in q if k.startswith("z-dup")]
-    assert len(dups) == 2
-    assert all(any(r.startswith("facts.unique[fact_id]") for r in q[k]) for k in dups)
+    assert_shared_fact_id_held(whole)
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 25])
@@ -281,7 +286,4 @@ def test_batches_sharing_a_fact_id_are_validated_in_one_chunk(tmp_path):
         history=HISTORY,
         chunk_rows=1,
     )
-    q = {r["record_id"]: r["reasons"] for r in v.quarantine.to_dicts()}
-    dups = [k for k in q if k.startswith("z-dup")]
-    assert len(dups) == 2
-    assert all(any(r.startswith("facts.unique[fact_id]") for r in q[k]) for k in dups)
+    assert_shared_fact_id_held(v)
