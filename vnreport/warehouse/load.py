@@ -552,51 +552,52 @@ def _check_fact_files(files: list[str], documents: pl.DataFrame) -> None:
     import duckdb
 
     missing = [c for c in REQUIRED["facts"] if c not in _fact_columns(files)]
-    # Bounded like the load itself (unbounded, grouping 1.8 million fact ids took 250 MB),
+    # Bounded like the load itself (DuckDB's default is most of the machine's RAM),
     # spilling past it to a folder of its own
-    tmp = tempfile.TemporaryDirectory(prefix="vnreport-check-")
-    con = duckdb.connect(
-        config={"memory_limit": LOAD_MEMORY_LIMIT, "temp_directory": tmp.name, "threads": 1}
-    )
-    try:
-        if missing and con.execute(f"SELECT count(*) FROM {_parquet(files)}").fetchall()[0][0]:
-            raise LoadError(f"facts: required columns missing: {', '.join(missing)}")
-        con.execute(f"CREATE TEMP VIEW f AS {_fact_select(files, con)}")
-        con.register("d", _arrow(_lengths(documents)))
-        n = con.execute("SELECT count(*) FROM f WHERE fact_id IS NULL").fetchall()[0][0]
-        if n:
-            raise LoadError(f"facts: {n} rows without fact_id")
-        dup = con.execute(
-            "SELECT fact_id FROM f GROUP BY fact_id HAVING count(*) > 1 ORDER BY fact_id"
-        ).fetchall()
-        if dup:
-            raise LoadError(f"facts: duplicate fact_id: {_names(r[0] for r in dup)}")
-        stray = con.execute(
-            "SELECT DISTINCT doc_id FROM f WHERE doc_id IS NULL OR doc_id NOT IN (SELECT doc_id FROM d)"
-        ).fetchall()
-        if stray:
-            raise LoadError(
-                f"facts for documents not in this batch: {_names(r[0] for r in stray)} "
-                "(every loaded record must come with its document)"
-            )
-        for col in ("metric", "value", "scope", "evidence", "start", "end"):
-            bad = con.execute(
-                f'SELECT DISTINCT doc_id FROM f WHERE "{col}" IS NULL ORDER BY doc_id'
-            ).fetchall()
-            if bad:
-                raise LoadError(f"facts of documents {_names(r[0] for r in bad)}: {col} is missing")
+    with tempfile.TemporaryDirectory(prefix="vnreport-check-") as tmp:
+        con = duckdb.connect(config={"memory_limit": LOAD_MEMORY_LIMIT, "temp_directory": tmp})
+        try:
+            _fact_file_checks(con, files, documents, missing)
+        finally:
+            con.close()
+
+
+def _fact_file_checks(con, files: list[str], documents: pl.DataFrame, missing: list[str]) -> None:
+    if missing and con.execute(f"SELECT count(*) FROM {_parquet(files)}").fetchall()[0][0]:
+        raise LoadError(f"facts: required columns missing: {', '.join(missing)}")
+    con.execute(f"CREATE TEMP VIEW f AS {_fact_select(files, con)}")
+    con.register("d", _arrow(_lengths(documents)))
+    n = con.execute("SELECT count(*) FROM f WHERE fact_id IS NULL").fetchall()[0][0]
+    if n:
+        raise LoadError(f"facts: {n} rows without fact_id")
+    dup = con.execute(
+        "SELECT fact_id FROM f GROUP BY fact_id HAVING count(*) > 1 ORDER BY fact_id"
+    ).fetchall()
+    if dup:
+        raise LoadError(f"facts: duplicate fact_id: {_names(r[0] for r in dup)}")
+    stray = con.execute(
+        "SELECT DISTINCT doc_id FROM f WHERE doc_id IS NULL OR doc_id NOT IN (SELECT doc_id FROM d)"
+    ).fetchall()
+    if stray:
+        raise LoadError(
+            f"facts for documents not in this batch: {_names(r[0] for r in stray)} "
+            "(every loaded record must come with its document)"
+        )
+    for col in ("metric", "value", "scope", "evidence", "start", "end"):
         bad = con.execute(
-            'SELECT f.doc_id, f.fact_id, f."start", f."end" FROM f LEFT JOIN d USING (doc_id) '
-            'WHERE f."start" < 0 OR f."end" < f."start" OR f."end" > d._len ORDER BY f.doc_id'
+            f'SELECT DISTINCT doc_id FROM f WHERE "{col}" IS NULL ORDER BY doc_id'
         ).fetchall()
         if bad:
-            raise LoadError(
-                f"facts of documents {_names(r[0] for r in bad)}: offsets outside the document "
-                f"text (e.g. fact {bad[0][1]}: {bad[0][2]}..{bad[0][3]})"
-            )
-    finally:
-        con.close()
-        tmp.cleanup()
+            raise LoadError(f"facts of documents {_names(r[0] for r in bad)}: {col} is missing")
+    bad = con.execute(
+        'SELECT f.doc_id, f.fact_id, f."start", f."end" FROM f LEFT JOIN d USING (doc_id) '
+        'WHERE f."start" < 0 OR f."end" < f."start" OR f."end" > d._len ORDER BY f.doc_id'
+    ).fetchall()
+    if bad:
+        raise LoadError(
+            f"facts of documents {_names(r[0] for r in bad)}: offsets outside the document "
+            f"text (e.g. fact {bad[0][1]}: {bad[0][2]}..{bad[0][3]})"
+        )
 
 
 def _fact_columns(files: list[str]) -> set[str]:
