@@ -305,7 +305,8 @@ def current_pages(out_dir: Path) -> set[str]:
         return set()
     if stamp != PAGE_STAMP:
         return set()
-    return {e.name for e in os.scandir(folder) if e.name.endswith(".html")}
+    with os.scandir(folder) as entries:
+        return {e.name for e in entries if e.name.endswith(".html")}
 
 
 def stamp_pages(out_dir: Path) -> None:
