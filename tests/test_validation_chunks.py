@@ -131,20 +131,25 @@ def _spill(root: Path, facts: pl.DataFrame, reports: pl.DataFrame, per_batch: in
     return spill
 
 
-def test_spill_validation_and_load_match_in_memory(whole, tmp_path):
-    facts, reports = frames()
-    # every document's rows together in the input, as the spill keeps them
-    order = facts["doc_id"].unique(maintain_order=True).to_list()
-    spill = _spill(tmp_path / "spill", facts, reports, per_batch=3)
-    v = validate_spill(
+def _validate_spilled(tmp_path: Path, facts, reports, per_batch: int, **options):
+    """The frames spilled `per_batch` documents a batch, then validated from the spill as
+    the flow does it; returns (spill, validation)."""
+    spill = _spill(tmp_path / "spill", facts, reports, per_batch=per_batch)
+    return spill, validate_spill(
         spill.root,
         run_id=RUN_ID,
         dq_root=tmp_path / "dq",
         facts_dir=tmp_path / "validated",
-        exclude=["p9"],
         history=HISTORY,
-        chunk_rows=10,
+        **options,
     )
+
+
+def test_spill_validation_and_load_match_in_memory(whole, tmp_path):
+    facts, reports = frames()
+    # every document's rows together in the input, as the spill keeps them
+    order = facts["doc_id"].unique(maintain_order=True).to_list()
+    spill, v = _validate_spilled(tmp_path, facts, reports, 3, exclude=["p9"], chunk_rows=10)
     assert v.facts.height == 0 and len(v.facts_files) > 1
     loadable = pl.read_parquet(v.facts_files)
     keep = [d for d in order if d != "p9"]
@@ -277,13 +282,5 @@ def test_batches_sharing_a_fact_id_are_validated_in_one_chunk(tmp_path):
     """One document per spilled batch and one batch per chunk: only the link between the
     two batches that share a fact id brings them together, and the duplicate is held."""
     facts, reports = frames()
-    spill = _spill(tmp_path / "spill", facts, reports, per_batch=1)
-    v = validate_spill(
-        spill.root,
-        run_id=RUN_ID,
-        dq_root=tmp_path / "dq",
-        facts_dir=tmp_path / "validated",
-        history=HISTORY,
-        chunk_rows=1,
-    )
+    _, v = _validate_spilled(tmp_path, facts, reports, 1, chunk_rows=1)
     assert_shared_fact_id_held(v)
